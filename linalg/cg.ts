@@ -1,0 +1,258 @@
+/**
+ * Conjugate gradient for Hermitian positive-definite systems, batched.
+ *
+ * @module
+ */
+import type { ArrayObject } from "../array_api/types.ts";
+import { defineFused, runFused } from "../array_api/fuse.ts";
+import { checkMaxiter, checkTolerance, prepareSystem } from "./_prepare.ts";
+import { ConvergenceMonitor } from "./_convergence.ts";
+import { col, emptyStats, residualVector, trueResidualNorm } from "./_batch.ts";
+import {
+  INFO_NONFINITE,
+  type KrylovOptions,
+  type OperatorInput,
+  type SolveResult,
+  type VectorInput,
+} from "./types.ts";
+
+/**
+ * Options of {@linkcode cg} (SciPy's `cg` options in camelCase, plus batching extras).
+ *
+ * @example
+ * ```ts
+ * import type { CgOptions } from "./cg.ts";
+ * const o: CgOptions = { rtol: 1e-8, maxiter: 200 };
+ * ```
+ */
+export type CgOptions<A extends ArrayObject = ArrayObject> = KrylovOptions<A>;
+
+// r, b norms and the initial per-system state, one pass over the vectors.
+const initSums = defineFused("cg.init.sums", { b: "float", r: "float" }, (v, f) => ({
+  bb: f.sum(v.b.mul(v.b)),
+  rr: f.sum(v.r.mul(v.r)),
+}));
+
+const initState = defineFused(
+  "cg.init.state",
+  { bb: "float", rr: "float", rtol: "float", atol: "float" },
+  (v, f) => {
+    const bnorm = v.bb.sqrt();
+    const tol = f.max(v.atol, v.rtol.mul(bnorm));
+    const res = v.rr.sqrt();
+    const finite = res.isfinite();
+    const zero = bnorm.eq(0);
+    return {
+      tol,
+      res,
+      zero,
+      active: zero.not().and(finite).and(res.ge(tol)),
+      info: f.where(finite.or(zero), f.const(0, "int"), f.const(INFO_NONFINITE, "int")),
+    };
+  },
+);
+
+// Systems with b = 0 return x = 0 (SciPy returns b itself).
+const zeroOut = defineFused(
+  "cg.zero",
+  { x: "float", r: "float", zero: "bool" },
+  (v, f) => ({ x: f.where(v.zero, 0, v.x), r: f.where(v.zero, 0, v.r) }),
+);
+
+// p ← z + β p with β = ρ/ρ_prev (frozen where inactive).
+const direction = defineFused(
+  "cg.direction",
+  { z: "float", p: "float", rho: "float", rhoPrev: "float", active: "bool" },
+  (v, f) => ({ p: f.where(v.active, v.z.add(v.rho.div(v.rhoPrev).mul(v.p)), v.p) }),
+);
+
+const dotPq = defineFused("cg.pq", { p: "float", q: "float" }, (v, f) => ({
+  pq: f.sum(v.p.mul(v.q)),
+}));
+
+// x ← x + α p, r ← r − α q with α = ρ / pᴴq; ‖r‖² in the same pass.
+const update = defineFused(
+  "cg.update",
+  { x: "float", r: "float", p: "float", q: "float", rho: "float", pq: "float", active: "bool" },
+  (v, f) => {
+    const alpha = v.rho.div(v.pq);
+    const r = f.where(v.active, v.r.sub(alpha.mul(v.q)), v.r);
+    return {
+      x: f.where(v.active, v.x.add(alpha.mul(v.p)), v.x),
+      r,
+      rr: f.sum(r.mul(r)),
+    };
+  },
+);
+
+const dotRz = defineFused("cg.rz", { r: "float", z: "float" }, (v, f) => ({
+  rz: f.sum(v.r.mul(v.z)),
+}));
+
+// Per-system bookkeeping after an update: iteration count, breakdown, convergence test
+// (SciPy: converged when ‖r‖ < tol at the top of the next iteration).
+const state = defineFused(
+  "cg.state",
+  {
+    rr: "float",
+    rho: "float",
+    rhoPrev: "float",
+    active: "bool",
+    iters: "int",
+    info: "int",
+    tol: "float",
+  },
+  (v, f) => {
+    const res = v.rr.sqrt();
+    const bad = v.active.and(res.isfinite().not());
+    return {
+      res,
+      iters: v.iters.add(f.where(v.active, f.const(1, "int"), f.const(0, "int"))),
+      info: f.where(bad, f.const(INFO_NONFINITE, "int"), v.info),
+      active: v.active.and(bad.not()).and(res.ge(v.tol)),
+      rhoPrev: f.where(v.active, v.rho, v.rhoPrev),
+    };
+  },
+);
+
+/**
+ * Solves `A x = b` for Hermitian positive-definite `A` with the conjugate gradient method
+ * (SciPy's `scipy.sparse.linalg.cg` semantics), for a whole batch of systems at once.
+ *
+ * `A` is a sparse array (batched or not), a dense namespace array `(..., n, n)`, a
+ * `LinearOperator` or any `{ shape, matvec }`; `b` is `(..., n)`. Batch shapes of A, b, x0 and
+ * M broadcast. Every system has its own threshold `max(atol, rtol·‖b_k‖)`, iteration count,
+ * `info` and residual; converged systems are frozen while the others continue, and the solve
+ * ends when all are done. Systems with `b_k = 0` return `x_k = 0`.
+ *
+ * `info` per system: 0 converged; `maxiter` not converged; {@linkcode INFO_NONFINITE} (−12) if
+ * a NaN/Inf appeared (e.g. an indefinite A or a zero Jacobi diagonal). NaN/Inf in b, x0 or the
+ * stored values of A is a `RangeError`.
+ *
+ * @example
+ * ```ts
+ * import { cg } from "./cg.ts";
+ * import { poisson2d } from "../sparse/gallery.ts";
+ * import { cpu as xp } from "../backends/cpu/mod.ts";
+ * const A = poisson2d(16);                                   // 256 × 256
+ * const b = xp.ones([2, 256]);                               // two right-hand sides
+ * const r = await cg(A, b, { rtol: 1e-8 });
+ * console.log(r.info, r.iterations, r.residualNorm);
+ * ```
+ */
+export async function cg<A extends ArrayObject>(
+  A: OperatorInput<A>,
+  b: VectorInput<A>,
+  options: CgOptions<A> = {},
+): Promise<SolveResult<A>> {
+  const label = "cg";
+  const rtol = checkTolerance(label, "rtol", options.rtol, 1e-5);
+  const atol = checkTolerance(label, "atol", options.atol, 0);
+  const sys = prepareSystem<A>(label, A, b, { square: true, x0: options.x0, M: options.M });
+  const { xp, n, nSys, batch, dtype } = sys;
+  const maxiter = checkMaxiter(label, "maxiter", options.maxiter, Math.max(10 * n, 1));
+  const op = sys.A, M = sys.M;
+  if (nSys === 0 || n === 0) {
+    xp.dispose(...sys.finite.map((f) => f.ok));
+    return { x: sys.x, ...emptyStats(nSys), ...(options.history ? { residualHistory: [] } : {}) };
+  }
+
+  // ---- initial state
+  let x = sys.x;
+  let r = sys.x0Given ? residualVector(xp, op, sys.b, x) : xp.astype(sys.b, dtype, { copy: true });
+  const s0 = runFused(xp, initSums, { b: sys.b, r });
+  const st0 = runFused(xp, initState, { bb: s0.bb, rr: s0.rr, rtol, atol });
+  xp.dispose(s0.bb);
+  ({ x, r } = runFused(xp, zeroOut, { x, r, zero: col(xp, st0.zero) }, { out: { x, r } }));
+  xp.dispose(st0.zero);
+  let active = st0.active, info = st0.info, res = st0.res;
+  const tol = st0.tol;
+  let iters = xp.zeros(batch, { dtype: "int32" });
+  let rr = s0.rr;
+  let rhoPrev = xp.ones(batch, { dtype });
+  let p = xp.zeros([...batch, n], { dtype });
+  let q: A | undefined;
+  let z: A | undefined;
+
+  const mon = new ConvergenceMonitor(xp, {
+    label,
+    nSys,
+    batch,
+    maxiter,
+    dtype,
+    threshold: tol,
+    finite: sys.finite,
+    history: options.history,
+    onProgress: options.onProgress,
+  });
+  if (options.history) mon.record(0, xp.astype(res, dtype, { copy: true }));
+  // Status rows for the monitor (borrowed; a true residual is computed only when asked for).
+  let trueRes: A | undefined;
+  const rowsNow = (withTrue: boolean): Record<string, A> => {
+    const rows: Record<string, A> = { active, res, iters, info };
+    if (withTrue) {
+      if (trueRes) xp.dispose(trueRes);
+      rows.trueRes = trueRes = trueResidualNorm(xp, op, sys.b, x);
+    }
+    return rows;
+  };
+
+  // ---- iterations
+  let it = 0;
+  let stop = await mon.check(0, rowsNow(false));
+  while (!stop && it < maxiter) {
+    it++;
+    let rho: A;
+    if (M) {
+      z = M.matvec(r, z);
+      ({ rz: rho } = runFused(xp, dotRz, { r, z }));
+    } else {
+      rho = rr;
+    }
+    const activeC = col(xp, active);
+    ({ p } = runFused(
+      xp,
+      direction,
+      { z: z ?? r, p, rho: col(xp, rho), rhoPrev: col(xp, rhoPrev), active: activeC },
+      { out: { p } },
+    ));
+    q = op.matvec(p, q);
+    const { pq } = runFused(xp, dotPq, { p, q });
+    let rrNew: A;
+    ({ x, r, rr: rrNew } = runFused(
+      xp,
+      update,
+      { x, r, p, q, rho: col(xp, rho), pq: col(xp, pq), active: activeC },
+      { out: { x, r } },
+    ));
+    xp.dispose(pq);
+    const s = runFused(xp, state, { rr: rrNew, rho, rhoPrev, active, iters, info, tol });
+    xp.dispose(active, iters, info, rhoPrev, res, rr);
+    if (rho !== rr) xp.dispose(rho);
+    ({ active, iters, info, rhoPrev, res } = s);
+    rr = rrNew;
+    if (options.history) mon.record(it, xp.astype(res, dtype, { copy: true }));
+    if (options.callback) {
+      const ret = options.callback(x, it);
+      if (ret instanceof Promise) await ret;
+    }
+    if (mon.due(it)) stop = await mon.check(it, rowsNow(mon.wantsTrueResidual));
+  }
+
+  const final = await mon.finish(it, ["iters", "info", "trueRes"], () => rowsNow(true));
+  xp.dispose(p, r, rr, rhoPrev, active, iters, info, res, tol);
+  xp.dispose(...[q, z, trueRes].filter((v): v is A => v !== undefined));
+  const out = emptyStats(nSys);
+  for (let k = 0; k < nSys; k++) {
+    const its = final.rows.iters[k];
+    const code = final.rows.info[k];
+    out.iterations[k] = its;
+    out.info[k] = code < 0 ? code : its >= maxiter ? maxiter : 0;
+    out.residualNorm[k] = final.rows.trueRes[k];
+  }
+  return {
+    x,
+    ...out,
+    ...(options.history ? { residualHistory: mon.historyPerSystem() } : {}),
+  };
+}
