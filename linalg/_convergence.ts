@@ -79,10 +79,12 @@ export class ConvergenceMonitor<A extends ArrayObject> {
   private prevForRate: Snapshot | null = null;
   private threshold: Float64Array | null = null;
   private kLatency = 1;
+  private nSys: number;
 
   constructor(xp: ArrayNamespace<A>, opts: MonitorOptions<A>) {
     this.xp = xp;
     this.opts = opts;
+    this.nSys = opts.nSys;
     if (opts.schedule === "eager") this.mode = "eager";
     else if (typeof opts.schedule === "number") {
       this.mode = "pipelined";
@@ -165,6 +167,38 @@ export class ConvergenceMonitor<A extends ArrayObject> {
     return s;
   }
 
+  /**
+   * After the solver compacted its batch to the systems at positions `keep` (of the current
+   * batch): keeps the timing estimates and thresholds of those systems, drops snapshots of the
+   * old batch (a pending one is abandoned), and schedules the next check at once.
+   */
+  rebatch(keep: Int32Array, it: number): void {
+    if (this.opts.history) throw new Error(`${this.opts.label}: cannot rebatch with history on`);
+    const pick = (v: Float64Array) => Float64Array.from(keep, (k) => v[k]);
+    if (this.threshold) this.threshold = pick(this.threshold);
+    const p = this.prevForRate;
+    this.prevForRate = p && p.rows.res && p.rows.active
+      ? {
+        iteration: p.iteration,
+        rows: { res: pick(p.rows.res), active: pick(p.rows.active) },
+        history: [],
+      }
+      : null;
+    this.abandon();
+    this.last = null;
+    this.stopped = false;
+    this.nSys = keep.length;
+    this.nextDue = Math.min(this.opts.maxiter, it + 1);
+  }
+
+  /** Forgets a pending snapshot (its promise may still settle; errors are ignored). */
+  abandon(): void {
+    if (this.pending) {
+      this.pending.promise.catch(() => {});
+      this.pending = null;
+    }
+  }
+
   /** Residual history per system (`history` option), iteration-ordered. */
   historyPerSystem(): Float64Array[] {
     const rows = this.historyRows.slice().sort((a, b) => a.iteration - b.iteration);
@@ -205,11 +239,11 @@ export class ConvergenceMonitor<A extends ArrayObject> {
       }
     }
     let promise: Promise<Float64Array>;
-    if (this.opts.nSys === 0) {
+    if (this.nSys === 0) {
       promise = Promise.resolve(new Float64Array(0));
     } else {
       const flat = parts.map((p) => {
-        const r = xp.reshape(p, [this.opts.nSys]);
+        const r = xp.reshape(p, [this.nSys]);
         if (r !== p) temps.push(r);
         return r;
       });
@@ -246,7 +280,7 @@ export class ConvergenceMonitor<A extends ArrayObject> {
     }
     this.lastResolvedAt = now;
     this.lastResolvedIt = p.iteration;
-    const nSys = this.opts.nSys;
+    const nSys = this.nSys;
     const rows: Record<string, Float64Array> = {};
     let r = 0;
     const named = p.names.length - (p.first ? 1 + (this.opts.finite?.length ?? 0) : 0);
@@ -287,9 +321,9 @@ export class ConvergenceMonitor<A extends ArrayObject> {
         iteration: s.iteration,
         maxiter: this.opts.maxiter,
         active: nActive,
-        systems: this.opts.nSys,
+        systems: this.nSys,
         residualNorm: s.rows.res,
-        threshold: this.threshold ?? new Float64Array(this.opts.nSys),
+        threshold: this.threshold ?? new Float64Array(this.nSys),
       });
     }
     if (this.mode === "probe" && this.checks >= 2) {
@@ -328,7 +362,7 @@ export class ConvergenceMonitor<A extends ArrayObject> {
     const di = s.iteration - p.iteration;
     if (di <= 0) return null;
     let worst = 0;
-    for (let k = 0; k < this.opts.nSys; k++) {
+    for (let k = 0; k < this.nSys; k++) {
       if (s.rows.active[k] === 0) continue;
       const r1 = p.rows.res[k], r2 = s.rows.res[k];
       if (!(r2 > 0) || !(r1 > 0) || !(th[k] > 0)) return null;

@@ -171,5 +171,28 @@ export function operatorLikeOptions<A extends ArrayObject>(
     rmatvec: bind("rmatvec"),
     rmatmat: bind("rmatmat"),
     diagonal: diag,
+    selectBatch: typeof o.selectBatch === "function"
+      ? (index: Int32Array) => (o.selectBatch as (i: Int32Array) => OperatorLike<A>).call(op, index)
+      : undefined,
   };
+}
+
+/**
+ * The leading batch members `index` (positions in the row-major flattened batch) of `a`, whose
+ * last `core` axes are not batch axes: a new array `[index.length, ...a.shape.slice(-core)]`.
+ */
+export function takeBatch<A extends ArrayObject>(
+  xp: ArrayNamespace<A>,
+  a: A,
+  core: number,
+  index: Int32Array,
+): A {
+  const tail = a.shape.slice(a.ndim - core);
+  const nb = a.shape.slice(0, a.ndim - core).reduce((p, d) => p * d, 1);
+  const flat = xp.reshape(a, [nb, ...tail]);
+  const idx = xp.asarray(index, { dtype: "int32" });
+  const out = xp.take(flat, idx, { axis: 0 });
+  xp.dispose(idx);
+  if (flat !== a) xp.dispose(flat);
+  return out;
 }

@@ -8,10 +8,12 @@ import { defineFused, runFused } from "../array_api/fuse.ts";
 import { checkMaxiter, checkTolerance, prepareSystem } from "./_prepare.ts";
 import { ConvergenceMonitor } from "./_convergence.ts";
 import { col, emptyStats, residualVector, trueResidualNorm } from "./_batch.ts";
+import { compactable } from "./_compaction.ts";
 import {
+  type AnyOperatorInput,
+  type ArrayOfOperator,
   INFO_NONFINITE,
   type KrylovOptions,
-  type OperatorInput,
   type SolveResult,
   type VectorInput,
 } from "./types.ts";
@@ -25,7 +27,12 @@ import {
  * const o: CgOptions = { rtol: 1e-8, maxiter: 200 };
  * ```
  */
-export type CgOptions<A extends ArrayObject = ArrayObject> = KrylovOptions<A>;
+export interface CgOptions<A extends ArrayObject = ArrayObject> extends KrylovOptions<A> {
+  /** Compact the batch when at most a quarter of its systems still iterate, so the remaining
+   * iterations cost in proportion to them (default true; needs an operator shared by all
+   * systems or one that can select batch members, and no `callback`/`history`). */
+  compact?: boolean;
+}
 
 // r, b norms and the initial per-system state, one pass over the vectors.
 const initSums = defineFused("cg.init.sums", { b: "float", r: "float" }, (v, f) => ({
@@ -140,10 +147,18 @@ const state = defineFused(
  * console.log(r.info, r.iterations, r.residualNorm);
  * ```
  */
-export async function cg<A extends ArrayObject>(
-  A: OperatorInput<A>,
-  b: VectorInput<A>,
-  options: CgOptions<A> = {},
+export function cg<T extends AnyOperatorInput>(
+  A: T,
+  b: VectorInput<ArrayOfOperator<T>>,
+  options?: CgOptions<ArrayOfOperator<T>>,
+): Promise<SolveResult<ArrayOfOperator<T>>> {
+  return cgImpl(A, b, options ?? {}) as Promise<SolveResult<ArrayOfOperator<T>>>;
+}
+
+async function cgImpl<A extends ArrayObject>(
+  A: unknown,
+  b: unknown,
+  options: CgOptions<A>,
 ): Promise<SolveResult<A>> {
   const label = "cg";
   const rtol = checkTolerance(label, "rtol", options.rtol, 1e-5);
@@ -151,26 +166,33 @@ export async function cg<A extends ArrayObject>(
   const sys = prepareSystem<A>(label, A, b, { square: true, x0: options.x0, M: options.M });
   const { xp, n, nSys, batch, dtype } = sys;
   const maxiter = checkMaxiter(label, "maxiter", options.maxiter, Math.max(10 * n, 1));
-  const op = sys.A, M = sys.M;
   if (nSys === 0 || n === 0) {
     xp.dispose(...sys.finite.map((f) => f.ok));
     return { x: sys.x, ...emptyStats(nSys), ...(options.history ? { residualHistory: [] } : {}) };
   }
+  // Compaction (see _compaction.ts) needs the whole batch in one axis; callbacks and history
+  // are defined on the full batch, so they turn it off.
+  const cs = compactable(sys, options.compact !== false && !options.callback && !options.history);
+  const compactor = cs.compactor;
+  let op = cs.op, M = cs.M;
+  const b0 = cs.b;
+  const shapeV = compactor ? [nSys, n] : [...batch, n];
+  const shapeS = compactor ? [nSys] : batch;
 
   // ---- initial state
-  let x = sys.x;
-  let r = sys.x0Given ? residualVector(xp, op, sys.b, x) : xp.astype(sys.b, dtype, { copy: true });
-  const s0 = runFused(xp, initSums, { b: sys.b, r });
+  let x = cs.x;
+  let r = sys.x0Given ? residualVector(xp, op, b0, x) : xp.astype(b0, dtype, { copy: true });
+  const s0 = runFused(xp, initSums, { b: b0, r });
   const st0 = runFused(xp, initState, { bb: s0.bb, rr: s0.rr, rtol, atol });
   xp.dispose(s0.bb);
   ({ x, r } = runFused(xp, zeroOut, { x, r, zero: col(xp, st0.zero) }, { out: { x, r } }));
   xp.dispose(st0.zero);
-  let active = st0.active, info = st0.info, res = st0.res;
-  const tol = st0.tol;
-  let iters = xp.zeros(batch, { dtype: "int32" });
+  let active = st0.active, info = st0.info, res = st0.res, tol = st0.tol;
+  let iters = xp.zeros(shapeS, { dtype: "int32" });
   let rr = s0.rr;
-  let rhoPrev = xp.ones(batch, { dtype });
-  let p = xp.zeros([...batch, n], { dtype });
+  let rhoPrev = xp.ones(shapeS, { dtype });
+  let p = xp.zeros(shapeV, { dtype });
+  let bCur = b0;
   let q: A | undefined;
   let z: A | undefined;
 
@@ -192,9 +214,25 @@ export async function cg<A extends ArrayObject>(
     const rows: Record<string, A> = { active, res, iters, info };
     if (withTrue) {
       if (trueRes) xp.dispose(trueRes);
-      rows.trueRes = trueRes = trueResidualNorm(xp, op, sys.b, x);
+      rows.trueRes = trueRes = trueResidualNorm(xp, op, bCur, x);
     }
     return rows;
+  };
+  const maybeCompact = (it: number) => {
+    const act = mon.last?.rows.active;
+    const keep = compactor && act ? compactor.plan(act) : null;
+    if (!compactor || !keep) return;
+    if (q) xp.dispose(q);
+    q = undefined;
+    const st: Record<string, A> = { x, r, p, active, info, iters, res, rr, rhoPrev, tol, b: bCur };
+    if (z) st.z = z;
+    if (bCur === b0) st.b = xp.astype(b0, dtype, { copy: true }); // b0 may be a caller's view
+    const c = compactor.compact(keep, st, ["x", "iters", "info"]);
+    ({ x, r, p, active, info, iters, res, rr, rhoPrev, tol, b: bCur } = c.state);
+    z = c.state.z;
+    op = c.op;
+    M = c.M;
+    mon.rebatch(keep, it);
   };
 
   // ---- iterations
@@ -236,20 +274,45 @@ export async function cg<A extends ArrayObject>(
       const ret = options.callback(x, it);
       if (ret instanceof Promise) await ret;
     }
-    if (mon.due(it)) stop = await mon.check(it, rowsNow(mon.wantsTrueResidual));
+    if (mon.due(it)) {
+      stop = await mon.check(it, rowsNow(mon.wantsTrueResidual));
+      if (!stop) maybeCompact(it);
+    }
   }
 
-  const final = await mon.finish(it, ["iters", "info", "trueRes"], () => rowsNow(true));
-  xp.dispose(p, r, rr, rhoPrev, active, iters, info, res, tol);
-  xp.dispose(...[q, z, trueRes].filter((v): v is A => v !== undefined));
   const out = emptyStats(nSys);
+  let rows: Readonly<Record<string, Float64Array>>;
+  if (compactor?.compacted) {
+    // reassemble the full batch, then one readback of its final rows
+    mon.abandon();
+    xp.dispose(p, r, rr, rhoPrev, active, res, tol, bCur);
+    xp.dispose(...[q, z, trueRes].filter((v): v is A => v !== undefined));
+    ({ x, iters, info } = compactor.restore({ x, iters, info }));
+    const tr = trueResidualNorm(xp, cs.op, b0, x);
+    const f = (a: A) => (a.dtype === dtype ? a : xp.astype(a, dtype));
+    const parts = [f(iters), f(info), tr];
+    const stacked = xp.stack(parts, { axis: 0 });
+    const h = Float64Array.from(await xp.toHost(stacked) as ArrayLike<number>);
+    xp.dispose(stacked, ...parts, iters, info);
+    rows = {
+      iters: h.subarray(0, nSys),
+      info: h.subarray(nSys, 2 * nSys),
+      trueRes: h.subarray(2 * nSys),
+    };
+  } else {
+    const final = await mon.finish(it, ["iters", "info", "trueRes"], () => rowsNow(true));
+    rows = final.rows;
+    xp.dispose(p, r, rr, rhoPrev, active, iters, info, res, tol);
+    xp.dispose(...[q, z, trueRes].filter((v): v is A => v !== undefined));
+  }
   for (let k = 0; k < nSys; k++) {
-    const its = final.rows.iters[k];
-    const code = final.rows.info[k];
+    const its = rows.iters[k];
+    const code = rows.info[k];
     out.iterations[k] = its;
     out.info[k] = code < 0 ? code : its >= maxiter ? maxiter : 0;
-    out.residualNorm[k] = final.rows.trueRes[k];
+    out.residualNorm[k] = rows.trueRes[k];
   }
+  if (compactor) x = xp.reshape(x, [...batch, n]);
   return {
     x,
     ...out,

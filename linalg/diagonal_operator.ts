@@ -8,7 +8,7 @@ import { fmtShape } from "../array_api/shapes.ts";
 import { isArrayObject } from "../array_api/namespace_of.ts";
 import { cpu, type CpuArray } from "../backends/cpu/mod.ts";
 import { LinearOperator } from "./linear_operator.ts";
-import { describe, elementwise, isComplexDType } from "./_linear_operator_ops.ts";
+import { describe, elementwise, isComplexDType, takeBatch } from "./_linear_operator_ops.ts";
 
 /**
  * Options of {@linkcode DiagonalOperator}.
@@ -95,6 +95,13 @@ export class DiagonalOperator<A extends ArrayObject = CpuArray> extends LinearOp
       dtype: a.dtype,
       xp,
       diagonal: () => xp.astype(diag, diag.dtype, { copy: true }),
+      selectBatch: a.ndim > 1
+        ? (index: Int32Array) => {
+          const op = new DiagonalOperator(takeBatch(xp, diag, 1, index));
+          op._own(op.diag);
+          return op;
+        }
+        : undefined,
     });
     this.diag = a;
     if (owned) this._own(a);

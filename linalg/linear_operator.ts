@@ -76,6 +76,8 @@ export interface LinearOperatorOptions<A extends ArrayObject = CpuArray> {
   /** Namespace of the arrays; defaults to the namespace of `diagonal` when it is an array,
    * else to `cpu`. */
   readonly xp?: ArrayNamespace<A>;
+  /** Restriction to some members of the batch (see `OperatorLike.selectBatch`), when cheap. */
+  readonly selectBatch?: (index: Int32Array) => OperatorLike<A>;
 }
 
 type Kind = "matvec" | "matmat" | "rmatvec" | "rmatmat";
@@ -125,6 +127,10 @@ export class LinearOperator<A extends ArrayObject = CpuArray> implements Operato
    * cheaply known (identity, diagonal, dense and sparse operators, and sums, scalings, powers
    * 0/1, adjoints and transposes of those). Used by `jacobi`. */
   readonly diagonal?: () => A;
+  /** The operator restricted to some members of its batch (positions in the row-major
+   * flattened batch; result batch shape `[index.length]`); present only where cheap (dense,
+   * diagonal, shared-pattern sparse operators). Solvers use it to compact batches. */
+  readonly selectBatch?: (index: Int32Array) => OperatorLike<A>;
   #dtype: DType | undefined;
   #fns: Partial<Record<Kind, OperatorFn<A>>>;
   #impl: Record<Kind | "adjoint", boolean>;
@@ -219,6 +225,7 @@ export class LinearOperator<A extends ArrayObject = CpuArray> implements Operato
         );
       }
     }
+    if (typeof options.selectBatch === "function") this.selectBatch = options.selectBatch;
     if (this.#dtype === undefined && new.target === LinearOperator) {
       this.#dtype = this._inferDType();
     }

@@ -8,7 +8,7 @@ import { fmtShape } from "../array_api/shapes.ts";
 import { isArrayObject } from "../array_api/namespace_of.ts";
 import { cpu, type CpuArray } from "../backends/cpu/mod.ts";
 import { LinearOperator } from "./linear_operator.ts";
-import { describe, isComplexDType } from "./_linear_operator_ops.ts";
+import { describe, isComplexDType, takeBatch } from "./_linear_operator_ops.ts";
 
 /**
  * Options of {@linkcode MatrixOperator}.
@@ -96,6 +96,13 @@ export class MatrixOperator<A extends ArrayObject = CpuArray> extends LinearOper
       dtype: a.dtype,
       xp,
       diagonal: () => xp.linalg.diagonal(mat),
+      selectBatch: a.ndim > 2
+        ? (index: Int32Array) => {
+          const op = new MatrixOperator(takeBatch(xp, mat, 2, index));
+          op._own(op.matrix);
+          return op;
+        }
+        : undefined,
     });
     this.matrix = a;
     if (owned) this._own(a);

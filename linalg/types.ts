@@ -4,6 +4,7 @@
  * @module
  */
 import type { ArrayNamespace, ArrayObject, DType, Shape } from "../array_api/types.ts";
+import type { CpuArray } from "../backends/cpu/mod.ts";
 
 /**
  * Anything that acts as a (batched) linear map `(..., N) → (..., M)` on arrays of one
@@ -48,6 +49,11 @@ export interface OperatorLike<A extends ArrayObject = ArrayObject> {
   diagonal?(): A;
   /** `false` when the operator is known to have no adjoint (its `rmatvec` would throw). */
   readonly hasAdjoint?: boolean;
+  /** The operator restricted to some members of its batch: `index` holds positions in the
+   * row-major flattened batch; the result has batch shape `[index.length]`. Present only where
+   * it is cheap (dense, diagonal and shared-pattern sparse operators); solvers use it to compact
+   * a batch when few systems are still iterating. */
+  selectBatch?(index: Int32Array): OperatorLike<A>;
 }
 
 /**
@@ -65,6 +71,35 @@ export type OperatorInput<A extends ArrayObject = ArrayObject> =
   | A
   | { readonly shape: Shape; matvec(x: A): A }
   | readonly (readonly number[])[];
+
+/**
+ * Any operator input, whatever its array type (the constraint of the solvers' type parameter).
+ *
+ * @example
+ * ```ts
+ * import type { AnyOperatorInput } from "./types.ts";
+ * const A: AnyOperatorInput = [[2, 0], [0, 2]];
+ * ```
+ */
+// deno-lint-ignore no-explicit-any
+export type AnyOperatorInput = OperatorInput<any>;
+
+/**
+ * The array type a solver works with for an operator input of type `T`: the array type of its
+ * namespace (`T["xp"]`), the type of a dense namespace array, or `CpuArray` for plain JS input.
+ * Solvers are generic over `T` so that `cg(csr, b)` returns `SolveResult<CpuArray>`.
+ *
+ * @example
+ * ```ts
+ * import type { ArrayOfOperator } from "./types.ts";
+ * import type { CsrArray } from "../sparse/csr_array.ts";
+ * import type { CpuArray } from "../backends/cpu/mod.ts";
+ * const ok: ArrayOfOperator<CsrArray<CpuArray>> extends CpuArray ? true : false = true;
+ * ```
+ */
+export type ArrayOfOperator<T> = T extends { readonly xp: ArrayNamespace<infer A> } ? A
+  : T extends ArrayObject ? T
+  : CpuArray;
 
 /**
  * Vector inputs the solvers accept: a namespace array, nested JS arrays, or a typed array.

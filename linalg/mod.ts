@@ -1,0 +1,37 @@
+/**
+ * Krylov solvers and linear operators: SciPy's `scipy.sparse.linalg` iterative solvers,
+ * batched, written against the array-API namespace interface so they run on every backend.
+ *
+ * - Solvers: {@linkcode cg} (more join as they land).
+ * - Operators: {@linkcode LinearOperator} (batched, composable), {@linkcode aslinearoperator},
+ *   {@linkcode MatrixOperator}, {@linkcode DiagonalOperator}, {@linkcode IdentityOperator},
+ *   and the {@linkcode jacobi} preconditioner.
+ *
+ * @example
+ * ```ts
+ * import { cg, jacobi } from "@krylov/linalg/linalg";
+ * import { poisson2d } from "@krylov/linalg/sparse";
+ * import { cpu as xp } from "@krylov/linalg/backends/cpu";
+ * const A = poisson2d(32);
+ * const r = await cg(A, xp.ones([4, 1024]), { rtol: 1e-8, M: jacobi(A) });
+ * console.log(r.info, r.iterations, r.residualNorm);
+ * ```
+ *
+ * @module
+ */
+export * from "./types.ts";
+export { cg, type CgOptions } from "./cg.ts";
+export { LinearOperator, type LinearOperatorOptions, type OperatorFn } from "./linear_operator.ts";
+export {
+  aslinearoperator,
+  type AsLinearOperatorOptions,
+  type OperatorDuck,
+} from "./aslinearoperator.ts";
+export { MatrixOperator, type MatrixOperatorOptions } from "./matrix_operator.ts";
+export { DiagonalOperator, type DiagonalOperatorOptions } from "./diagonal_operator.ts";
+export {
+  IdentityOperator,
+  identityOperator,
+  type IdentityOperatorOptions,
+} from "./identity_operator.ts";
+export { jacobi, type JacobiOptions } from "./jacobi.ts";
