@@ -397,7 +397,9 @@ export interface LstsqResult<A> {
 /**
  * The `linalg` extension of the standard (small dense, batched problems), plus NumPy's `lstsq`.
  * All functions accept stacks of matrices `(..., M, N)` and broadcast batch dimensions the way
- * the standard does.
+ * the standard does. Data-dependent failures (singular matrix, indefinite Cholesky) are a
+ * `RangeError`: thrown at the call where the namespace can see the values (CPU), or rejecting
+ * the next `toHost` where work is recorded and runs later (GPU).
  *
  * @example
  * ```ts
