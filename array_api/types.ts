@@ -601,6 +601,91 @@ export type FusedNode =
 export type FusedResult<A> = Record<string, A>;
 
 /**
+ * What a backend's fused CG receives (see {@linkcode SolverHooks}). Semantics are exactly those
+ * of the portable `cg` (SciPy's conventions, per-system thresholds `max(atol, rtol·‖b_k‖)`,
+ * `info` 0 / `maxiter` / −12 for NaN, systems with `b_k = 0` give `x_k = 0`, `iterations`
+ * counted like SciPy, the final residual a true `‖b − A x‖`).
+ *
+ * @example
+ * ```ts
+ * import type { CgKernelProblem } from "./types.ts";
+ * let p: CgKernelProblem<never> | undefined;
+ * ```
+ */
+export interface CgKernelProblem<A extends ArrayObject> {
+  /** The operator in the "shared" layout; its batch is `[]` or equal to `batch`. */
+  readonly a: CsrData<A>;
+  /** Host copy of `a.indptr` (for storage-format decisions without a readback). */
+  readonly indptrHost: Int32Array;
+  /** Host copy of `a.indices`. */
+  readonly indicesHost: Int32Array;
+  /** Right-hand sides `[...batch, n]` (borrowed). */
+  readonly b: A;
+  /** Initial guess `[...batch, n]` (borrowed), or null for zeros. */
+  readonly x0: A | null;
+  /** Jacobi preconditioner `D⁻¹` broadcasting to `[...batch, n]` (borrowed), or null. */
+  readonly minv: A | null;
+  /** Batch shape of the systems. */
+  readonly batch: readonly number[];
+  /** Relative tolerance. */
+  readonly rtol: number;
+  /** Absolute tolerance. */
+  readonly atol: number;
+  /** Iteration limit. */
+  readonly maxiter: number;
+  /** Record each system's residual norm at every iteration. */
+  readonly history: boolean;
+  /** Bool `[...batch]` flags that must all be true; otherwise the first readback throws
+   * `RangeError("cg: <name> contains NaN or Inf")`. */
+  readonly finite: readonly { readonly name: string; readonly ok: A }[];
+  /** Called at each host readback. */
+  readonly onProgress?: (p: {
+    readonly iteration: number;
+    readonly active: number;
+    readonly residualNorm: Float64Array;
+    readonly threshold: Float64Array;
+  }) => void;
+}
+
+/**
+ * What a backend's fused CG returns: the fields of the solver result.
+ *
+ * @example
+ * ```ts
+ * import type { CgKernelResult } from "./types.ts";
+ * let r: CgKernelResult<never> | undefined;
+ * ```
+ */
+export interface CgKernelResult<A extends ArrayObject> {
+  /** Solution `[...batch, n]`. */
+  readonly x: A;
+  /** Per-system status (0 converged, maxiter, or −12). */
+  readonly info: Int32Array;
+  /** Per-system iteration counts. */
+  readonly iterations: Int32Array;
+  /** Per-system true residual norms. */
+  readonly residualNorm: Float64Array;
+  /** Per-system residual history, when requested. */
+  readonly residualHistory?: Float64Array[];
+}
+
+/**
+ * Optional whole-loop fast paths a backend may offer for operators it understands. A hook
+ * returns `null` when it cannot handle a problem, and the portable solver runs instead; solvers
+ * decide by these capabilities, never by a backend's name.
+ *
+ * @example
+ * ```ts
+ * import type { SolverHooks } from "./types.ts";
+ * const none: SolverHooks<never> = {};
+ * ```
+ */
+export interface SolverHooks<A extends ArrayObject> {
+  /** Fused conjugate gradients on a shared-pattern CSR operator, optionally Jacobi-preconditioned. */
+  cg?(problem: CgKernelProblem<A>): Promise<CgKernelResult<A>> | null;
+}
+
+/**
  * An array namespace: the standard's functions over one array type `A`, plus the project
  * extensions. Implementations: `cpu` (typed arrays), `await webgpu()` (GPU buffers),
  * `tfjsNamespace(tf)` (tfjs tensors), or your own (check it with `runConformance`).
@@ -865,6 +950,8 @@ export interface ArrayNamespace<A extends ArrayObject = ArrayObject> {
    * {@linkcode ArrayNamespace.csrMatvec}.
    */
   csrMatmat?(a: CsrData<A>, x: A, out?: A): A;
+  /** Optional whole-loop solver fast paths (see {@linkcode SolverHooks}). */
+  readonly solvers?: SolverHooks<A>;
 }
 
 /**

@@ -3,9 +3,10 @@
  *
  * @module
  */
-import type { ArrayObject } from "../array_api/types.ts";
+import type { ArrayObject, CsrData } from "../array_api/types.ts";
 import { defineFused, runFused } from "../array_api/fuse.ts";
-import { checkMaxiter, checkTolerance, prepareSystem } from "./_prepare.ts";
+import { checkMaxiter, checkTolerance, type PreparedSystem, prepareSystem } from "./_prepare.ts";
+import { DiagonalOperator } from "./diagonal_operator.ts";
 import { ConvergenceMonitor } from "./_convergence.ts";
 import { col, emptyStats, residualVector, trueResidualNorm } from "./_batch.ts";
 import { compactable } from "./_compaction.ts";
@@ -170,6 +171,10 @@ async function cgImpl<A extends ArrayObject>(
     xp.dispose(...sys.finite.map((f) => f.ok));
     return { x: sys.x, ...emptyStats(nSys), ...(options.history ? { residualHistory: [] } : {}) };
   }
+  // A backend's fused whole-loop CG (capability hook), when it accepts this problem.
+  const fast = fastPath(sys, A, options, rtol, atol, maxiter);
+  if (fast) return await fast;
+
   // Compaction (see _compaction.ts) needs the whole batch in one axis; callbacks and history
   // are defined on the full batch, so they turn it off.
   const cs = compactable(sys, options.compact !== false && !options.callback && !options.history);
@@ -318,4 +323,72 @@ async function cgImpl<A extends ArrayObject>(
     ...out,
     ...(options.history ? { residualHistory: mon.historyPerSystem() } : {}),
   };
+}
+
+/** Hands the problem to `xp.solvers.cg` when the operator is a shared-pattern CSR array, the
+ * preconditioner absent or diagonal (jacobi), and no per-iteration callback is requested. */
+function fastPath<A extends ArrayObject>(
+  sys: PreparedSystem<A>,
+  Ain: unknown,
+  options: CgOptions<A>,
+  rtol: number,
+  atol: number,
+  maxiter: number,
+): Promise<SolveResult<A>> | null {
+  const hook = sys.xp.solvers?.cg;
+  if (!hook || options.callback) return null;
+  const csr = Ain as Partial<CsrLikeInput<A>> | null;
+  if (
+    !csr || typeof csr.toCsrData !== "function" || csr.layout !== "shared" ||
+    !(csr.indptr instanceof Int32Array) || !(csr.indices instanceof Int32Array)
+  ) return null;
+  const aBatch = csr.shape!.slice(0, -2);
+  if (aBatch.length > 0 && aBatch.join() !== sys.batch.join()) return null;
+  let minv: A | null = null;
+  const Min = options.M;
+  if (Min !== undefined && Min !== null) {
+    if (!(Min instanceof DiagonalOperator)) return null;
+    minv = (Min as DiagonalOperator<A>).diag;
+    if (minv.__array_namespace__() !== sys.xp) return null;
+  }
+  const res = hook.call(sys.xp.solvers, {
+    a: csr.toCsrData(),
+    indptrHost: csr.indptr,
+    indicesHost: csr.indices,
+    b: sys.b,
+    x0: sys.x0Given ? sys.x : null,
+    minv,
+    batch: sys.batch,
+    rtol,
+    atol,
+    maxiter,
+    history: options.history === true,
+    finite: sys.finite,
+    onProgress: options.onProgress
+      ? (p) =>
+        options.onProgress!({
+          solver: "cg",
+          iteration: p.iteration,
+          maxiter,
+          active: p.active,
+          systems: sys.nSys,
+          residualNorm: p.residualNorm,
+          threshold: p.threshold,
+        })
+      : undefined,
+  });
+  if (!res) return null;
+  return res.then((r) => {
+    sys.xp.dispose(sys.x);
+    return r;
+  });
+}
+
+/** The parts of a CsrArray the fast path needs (capability, not class identity). */
+interface CsrLikeInput<A extends ArrayObject> {
+  readonly shape: readonly number[];
+  readonly layout: string;
+  readonly indptr: Int32Array;
+  readonly indices: Int32Array;
+  toCsrData(): CsrData<A>;
 }
