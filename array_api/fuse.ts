@@ -205,7 +205,7 @@ export interface FuseOps {
 /** @internal */
 class ProgramBuilder {
   readonly nodes: FusedNode[] = [];
-  readonly memo = new Map<string, number>();
+  readonly memo: Map<string, number> = new Map();
   readonly label: string;
   constructor(label: string) {
     this.label = label;
@@ -543,7 +543,7 @@ export function evaluateFused<A extends ArrayObject>(
     vals.push(applyOp(node.op, a, node.type));
   }
   function applyOp(op: FusedOp, a: V[], type: FusedType): V {
-    if (a.every((v) => !isArr(v))) return hostOp(op, a as Scalar[]);
+    if (a.every((v) => !isArr(v))) return hostOp(op, a as Scalar[], type);
     const [x, y, z] = a;
     const X = x as A;
     switch (op) {
@@ -635,7 +635,14 @@ export function evaluateFused<A extends ArrayObject>(
   return result;
 }
 
-function hostOp(op: FusedOp, a: Scalar[]): Scalar {
+function hostOp(op: FusedOp, a: Scalar[], type: FusedType): Scalar {
+  if (type === "int" && op === "mul") return Math.imul(Number(a[0]) | 0, Number(a[1]) | 0);
+  const r = hostOpRaw(op, a);
+  // int expressions wrap like int32 (as backends' int32 arithmetic does)
+  return type === "int" && typeof r === "number" ? (Number.isFinite(r) ? Math.trunc(r) | 0 : 0) : r;
+}
+
+function hostOpRaw(op: FusedOp, a: Scalar[]): Scalar {
   const x = a[0] as number, y = a[1] as number;
   switch (op) {
     case "add":
