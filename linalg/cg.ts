@@ -318,11 +318,11 @@ async function cgImpl<A extends ArrayObject>(
     out.residualNorm[k] = rows.trueRes[k];
   }
   if (compactor) x = xp.reshape(x, [...batch, n]);
-  return {
-    x,
-    ...out,
-    ...(options.history ? { residualHistory: mon.historyPerSystem() } : {}),
-  };
+  // each system's history ends at its own last iteration (frozen systems repeat their value)
+  const hist = options.history
+    ? mon.historyPerSystem().map((h, k) => h.slice(0, out.iterations[k] + 1))
+    : undefined;
+  return { x, ...out, ...(hist ? { residualHistory: hist } : {}) };
 }
 
 /** Hands the problem to `xp.solvers.cg` when the operator is a shared-pattern CSR array, the

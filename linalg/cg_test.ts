@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { cg } from "./cg.ts";
 import { jacobi } from "./jacobi.ts";
+import { aslinearoperator } from "./aslinearoperator.ts";
 import { cpu as xp } from "../backends/cpu/mod.ts";
 import { poisson2d } from "../sparse/gallery.ts";
 
@@ -20,7 +21,9 @@ function mixedBatch(m: number, B: number, hard: number) {
       }
     }
   }
-  return { A: P.withData(xp.reshape(xp.asarray(data), [B, nnz])), n };
+  const A = P.withData(xp.reshape(xp.asarray(data), [B, nnz]));
+  // wrapped in a LinearOperator: the portable loop (the CSR fast path would take a CsrArray)
+  return { A, op: aslinearoperator(A), n };
 }
 
 Deno.test("cg: compaction gives the same per-system results as the full batch", async () => {
@@ -54,8 +57,9 @@ Deno.test("cg: compaction with a batched jacobi preconditioner and a multi-axis 
   const A4 = A.withData(xp.reshape(A.data, [4, 8, A.nnz]));
   const b = xp.ones([4, 8, n]);
   const M = jacobi(A4);
-  const full = await cg(A4, b, { rtol: 1e-9, M, compact: false });
-  const comp = await cg(A4, b, { rtol: 1e-9, M });
+  const op4 = aslinearoperator(A4);
+  const full = await cg(op4, b, { rtol: 1e-9, M, compact: false });
+  const comp = await cg(op4, b, { rtol: 1e-9, M });
   assert.deepEqual(comp.x.shape, [4, 8, n]);
   assert.deepEqual(Array.from(comp.iterations), Array.from(full.iterations));
   const xf = full.x.data as Float64Array, xc = comp.x.data as Float64Array;
@@ -90,4 +94,50 @@ Deno.test("cg: onProgress reports from the host checks", async () => {
   const r = await cg(A, xp.ones([64]), { onProgress: (p) => seen.push(p.iteration) });
   assert.equal(r.info[0], 0);
   assert.ok(seen.length >= 2 && seen[0] === 0);
+});
+
+Deno.test("cg: the CPU fused loop (solvers.cg) agrees with the portable loop", async () => {
+  for (const dtype of ["float64", "float32"] as const) {
+    const { A, op, n } = mixedBatch(10, 12, 3);
+    const Ad = dtype === "float64" ? A : A.astype(dtype);
+    const opd = dtype === "float64" ? op : aslinearoperator(Ad);
+    const b = xp.reshape(
+      xp.asarray(Float64Array.from({ length: 12 * n }, (_, i) => Math.cos(i)), { dtype }),
+      [12, n],
+    );
+    for (const M of [undefined, jacobi(Ad)]) {
+      const rtol = dtype === "float64" ? 1e-10 : 1e-5;
+      const fast = await cg(Ad, b, { rtol, M, history: true });
+      const slow = await cg(opd, b, { rtol, M, history: true });
+      assert.deepEqual(Array.from(fast.info), Array.from(slow.info));
+      for (let k = 0; k < 12; k++) {
+        assert.ok(
+          Math.abs(fast.iterations[k] - slow.iterations[k]) <= (dtype === "float64" ? 0 : 2),
+        );
+        assert.equal(fast.residualHistory![k].length, fast.iterations[k] + 1);
+        assert.equal(slow.residualHistory![k].length, slow.iterations[k] + 1);
+      }
+      const xf = fast.x.data, xs = slow.x.data;
+      const tol = dtype === "float64" ? 1e-9 : 1e-3;
+      for (let i = 0; i < xf.length; i++) {
+        assert.ok(Math.abs(xf[i] - xs[i]) <= tol * (1 + Math.abs(xs[i])));
+      }
+    }
+  }
+});
+
+Deno.test("cg: the CPU fused loop handles x0, b = 0 systems, maxiter and NaN", async () => {
+  const A = poisson2d(6);
+  const b = xp.asarray([Array(36).fill(1), Array(36).fill(0), Array(36).fill(2)]);
+  const r = await cg(A, b, { rtol: 1e-10, x0: xp.full([36], 0.5) });
+  assert.deepEqual(Array.from(r.info), [0, 0, 0]);
+  assert.equal(r.iterations[1], 0);
+  assert.ok((r.x.data as Float64Array).slice(36, 72).every((v) => v === 0));
+  const r1 = await cg(A, b, { maxiter: 1 });
+  assert.deepEqual(Array.from(r1.info), [1, 0, 1]);
+  const bad = A.withData(
+    xp.asarray([A.data, xp.multiply(A.data, NaN)].map((d) => Array.from(d.data))),
+  );
+  // NaN in the stored values is bad input: a RangeError naming A (not a silent info code)
+  await assert.rejects(() => cg(bad, xp.ones([2, 36])), RangeError);
 });

@@ -143,6 +143,7 @@ export function fuseCpu(
       kern = compileFunction<FusedKernel>(
         ["I", "T", "O", "S", "rows", "n"],
         generate(program, plan.pats, dtype),
+        `fuse/${program.label}/${dtype}`,
       );
       perProgram.set(key, kern);
     }

@@ -31,8 +31,10 @@ export function setCodegenForTesting(enabled: boolean | undefined): void {
 }
 
 /** Compiles `body` into a function of `params` (callers check {@linkcode codegenEnabled}). */
-export function compileFunction<T>(params: readonly string[], body: string): T {
-  return new Function(...params, body) as T;
+export function compileFunction<T>(params: readonly string[], body: string, name?: string): T {
+  // A sourceURL names the generated code in profiles and stack traces.
+  const tag = name ? `\n//# sourceURL=krylov-cpu/${name.replace(/[^\w.:-]/g, "_")}` : "";
+  return new Function(...params, body + tag) as T;
 }
 
 /**

@@ -6,6 +6,8 @@
 import type {
   ArrayNamespace,
   Capabilities,
+  CgKernelProblem,
+  CgKernelResult,
   CsrData,
   DefaultDTypes,
   Device,
@@ -77,6 +79,7 @@ import {
 } from "./_linalg.ts";
 import { fuseCpu } from "./_fuse.ts";
 import { csrMatmat, csrMatvec } from "./_csr.ts";
+import { cpuCg } from "./_cg.ts";
 
 /**
  * The type of {@linkcode cpu}: the standard namespace over {@linkcode CpuArray}, with the
@@ -308,4 +311,8 @@ export const cpu: CpuNamespace = {
   },
   csrMatvec: (a: CsrData<CpuArray>, x: CpuArray, out?: CpuArray): CpuArray => csrMatvec(a, x, out),
   csrMatmat: (a: CsrData<CpuArray>, x: CpuArray, out?: CpuArray): CpuArray => csrMatmat(a, x, out),
+  solvers: {
+    cg: (problem: CgKernelProblem<CpuArray>): Promise<CgKernelResult<CpuArray>> | null =>
+      cpuCg(problem),
+  },
 };
