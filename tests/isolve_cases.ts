@@ -33,6 +33,27 @@ export interface SolverEntry {
   mb?: boolean;
   /** Extra iteration slack vs SciPy (float64), for solvers whose counts are not exact. */
   iterSlack?: number;
+  /** Float32 twins of SciPy's float64-only checks that SciPy's own float32 solver fails the
+   * same way (checked with SciPy 1.17 in float32), relaxed as named: "atol-residual": a
+   * non-zero info passes when the true residual meets the bound (breakdown or iteration limit
+   * at tolerances below float32 accuracy); "atol-precond": no runs with the scaled
+   * preconditioners; "x0-working": no run from the random x0 (it diverges); "iterates":
+   * maxiter1/3 iterates compared at 2e-2, not 2e-3 (ill-conditioned 3rd iterate);
+   * "residual": the rtol·‖b‖ bounds of x0Mb/x0-working/precond-dummy are not asserted
+   * (minres: its test is relative to ‖A‖·‖x‖, and SciPy's float32 minres misses them). */
+  f32Relax?: readonly (
+    | "atol-residual"
+    | "atol-precond"
+    | "x0-working"
+    | "iterates"
+    | "residual"
+  )[];
+  /** Runs the atol case (default true; false for minres, whose stopping test is relative to
+   * ‖A‖·‖x‖, not ‖b‖: SciPy skips test_atol for it). */
+  atolCase?: boolean;
+  /** Iterations reported when x0 already solves the system (default 0; lgmres/gcrotmk count
+   * SciPy's callback call at the top of the outer iteration that detects convergence: 1). */
+  x0ExactIterations?: number;
 }
 
 /** One registered case. */
@@ -129,7 +150,8 @@ export function isolveCases<A extends ArrayObject>(
           check(r.info[0] === rk.info, `info ${r.info[0]} vs SciPy ${rk.info}`);
           const x = await hostOf(xp, r.x as A);
           const d = relDiff(x, decode(rk.x));
-          check(d <= (f64 ? 1e-8 : 2e-3), `iterate after ${maxiter} differs from SciPy by ${d}`);
+          const f32Tol = s.f32Relax?.includes("iterates") ? 2e-2 : 2e-3;
+          check(d <= (f64 ? 1e-8 : f32Tol), `iterate after ${maxiter} differs from SciPy by ${d}`);
         });
       }
       if (ref.x0Mb && s.mb !== false) {
@@ -138,7 +160,7 @@ export function isolveCases<A extends ArrayObject>(
           const r = await s.solve(A(), b(), { ...tolOpts(rtol), x0: "Mb" });
           check(r.info[0] === ref.x0Mb.info, `info ${r.info[0]} vs SciPy ${ref.x0Mb.info}`);
           const x = await hostOf(xp, r.x as A);
-          if (r.info[0] === 0) {
+          if (r.info[0] === 0 && (f64 || !s.f32Relax?.includes("residual"))) {
             check(hostResidual(dense, c.n, c.n, bh, x) <= norm2(bh) * rtol * 1.0001, "residual");
           }
         });
@@ -152,13 +174,19 @@ export function isolveCases<A extends ArrayObject>(
       const vec = (v: ArrayLike<number>) => xp.asarray(Array.from(v), { dtype });
 
       add(`${p}/atol`, async () => {
+        if (s.atolCase === false) {
+          console.log(`${p}/atol: skipped (${s.name}'s stopping test is not relative to ‖b‖)`);
+          return;
+        }
         const { A, b, M0 } = fx.atol;
         const bn = norm2(b);
         const tols = [0, 1e-9, 1e-7, 1e-5, 1e-3, 1e-1, 10, Infinity].filter((t) =>
           f64 || t === 0 || t >= 1e-5
         );
         const dense = Float64Array.from(A.flat());
-        for (const Mscale of [0, 1e-6, 1e6]) {
+        const relax = f64 ? [] : s.f32Relax ?? [];
+        const noM = relax.includes("atol-precond");
+        for (const Mscale of noM ? [0] : [0, 1e-6, 1e6]) {
           const M = Mscale === 0 ? null : mat(M0.map((row) => row.map((v) => v * Mscale)));
           for (const rtol of tols) {
             for (const atol of tols) {
@@ -166,10 +194,13 @@ export function isolveCases<A extends ArrayObject>(
               if (s.atol === false && atol !== 0) continue;
               const o: Record<string, unknown> = s.atol === false ? { rtol } : { rtol, atol };
               const r = await s.solve(mat(A), vec(b), M ? { ...o, ...pre(M) } : o);
-              check(r.info[0] === 0, `M×${Mscale} rtol ${rtol} atol ${atol}: info ${r.info[0]}`);
               const x = await hostOf(xp, r.x as A);
               const err = hostResidual(dense, 10, 10, b, x);
               const bound = Math.max(atol, rtol * bn) * 1.00025 + (f64 ? 0 : 1e-4 * bn);
+              check(
+                r.info[0] === 0 || (relax.includes("atol-residual") && err <= bound),
+                `M×${Mscale} rtol ${rtol} atol ${atol}: info ${r.info[0]}`,
+              );
               check(err <= bound, `M×${Mscale} rtol ${rtol} atol ${atol}: ‖r‖ ${err} > ${bound}`);
             }
           }
@@ -196,7 +227,8 @@ export function isolveCases<A extends ArrayObject>(
       add(`${p}/x0-solves-exactly`, async () => {
         const r = await s.solve(xp.eye(2, 2, { dtype }), vec([-1, -1]), { x0: vec([-1, -1]) });
         check(r.info[0] === 0, `info ${r.info[0]}`);
-        check(r.iterations[0] === 0, `iterations ${r.iterations[0]} (expected 0)`);
+        const its0 = s.x0ExactIterations ?? 0;
+        check(r.iterations[0] === its0, `iterations ${r.iterations[0]} (expected ${its0})`);
         const x = await hostOf(xp, r.x as A);
         check(x[0] === -1 && x[1] === -1, `x ${x}`);
       });
@@ -208,14 +240,25 @@ export function isolveCases<A extends ArrayObject>(
         const r = await s.solve(mat(A), vec(b), f64 ? o : { ...o, rtol: 1e-3 });
         check(r.info[0] === 0, `info ${r.info[0]}`);
         const x = await hostOf(xp, r.x as A);
-        check(hostResidual(dense, 10, 10, b, x) <= (f64 ? 1e-6 : 2e-3) * norm2(b), "residual");
+        if (f64 || !s.f32Relax?.includes("residual")) {
+          check(hostResidual(dense, 10, 10, b, x) <= (f64 ? 1e-6 : 2e-3) * norm2(b), "residual");
+        }
+        if (!f64 && s.f32Relax?.includes("x0-working")) {
+          console.log(`${p}/x0-working: run from x0 skipped (SciPy's float32 ${s.name} fails it)`);
+          return;
+        }
         const r2 = await s.solve(mat(A), vec(b), {
           ...(f64 ? o : { ...o, rtol: 1e-3 }),
           x0: vec(x0),
         });
         check(r2.info[0] === 0, `x0: info ${r2.info[0]}`);
         const x2 = await hostOf(xp, r2.x as A);
-        check(hostResidual(dense, 10, 10, b, x2) <= (f64 ? 1e-5 : 2e-3) * norm2(b), "x0: residual");
+        if (f64 || !s.f32Relax?.includes("residual")) {
+          check(
+            hostResidual(dense, 10, 10, b, x2) <= (f64 ? 1e-5 : 2e-3) * norm2(b),
+            "x0: residual",
+          );
+        }
       });
 
       add(`${p}/precond-dummy`, async () => {
@@ -235,10 +278,12 @@ export function isolveCases<A extends ArrayObject>(
         check(r.info[0] === 0, `info ${r.info[0]}`);
         const x = await hostOf(xp, r.x as A);
         const bh = decode(c.b);
-        check(
-          hostResidual(caseDense(c.A), c.n, c.n, bh, x) <= rtol * norm2(bh) * 1.001,
-          "residual",
-        );
+        if (f64 || !s.f32Relax?.includes("residual")) {
+          check(
+            hostResidual(caseDense(c.A), c.n, c.n, bh, x) <= rtol * norm2(bh) * 1.001,
+            "residual",
+          );
+        }
       });
 
       if (f64) {
@@ -454,8 +499,16 @@ export function isolveCases<A extends ArrayObject>(
             const y = xp.squeeze(xp.matmul(D, xp.expand_dims(v, { axis: -1 })), -1);
             return calls >= 2 ? xp.add(y, xp.reshape(poison, [2, n])) : y;
           },
+          // D is symmetric: the adjoint (bicg, qmr) is the same poisoned product
+          rmatvec: (v: A) => {
+            calls++;
+            const y = xp.squeeze(xp.matmul(D, xp.expand_dims(v, { axis: -1 })), -1);
+            return calls >= 2 ? xp.add(y, xp.reshape(poison, [2, n])) : y;
+          },
         });
-        const r = await s.solve(op, xp.ones([2, n], { dtype }), { rtol: 1e-8, maxiter: 50 });
+        // float32 cannot reach 1e-8: SciPy's bicg/qmr then break down (−10) on the healthy one
+        const rtol = f64 ? 1e-8 : 1e-5;
+        const r = await s.solve(op, xp.ones([2, n], { dtype }), { rtol, maxiter: 50 });
         check(r.info[1] < 0, `poisoned system has info ${r.info[1]}`);
         check(r.info[0] === 0 || r.info[0] > 0, `healthy system info ${r.info[0]}`);
       });
