@@ -326,7 +326,9 @@ export class ConvergenceMonitor<A extends ArrayObject> {
         threshold: this.threshold ?? new Float64Array(this.nSys),
       });
     }
-    if (this.mode === "probe" && this.checks >= 2) {
+    // decide once two checks measured a per-iteration time (two checks at the same iteration
+    // measure nothing: keep probing)
+    if (this.mode === "probe" && this.checks >= 2 && this.iterTime > 0) {
       // readback latency vs iteration time decides the mode (measured, not declared)
       if (this.latencyMin <= Math.max(0.25 * this.iterTime, 0.05)) this.mode = "eager";
       else {
