@@ -2,7 +2,9 @@
  * Krylov solvers and linear operators: SciPy's `scipy.sparse.linalg` iterative solvers,
  * batched, written against the array-API namespace interface so they run on every backend.
  *
- * - Solvers: {@linkcode cg} (more join as they land).
+ * - Solvers (SciPy's `scipy.sparse.linalg` isolve family, batched): {@linkcode cg},
+ *   {@linkcode gmres}, {@linkcode bicgstab}, {@linkcode bicg}, {@linkcode cgs}, {@linkcode qmr},
+ *   {@linkcode tfqmr}, {@linkcode lgmres}, {@linkcode gcrotmk}.
  * - Operators: {@linkcode LinearOperator} (batched, composable), {@linkcode aslinearoperator},
  *   {@linkcode MatrixOperator}, {@linkcode DiagonalOperator}, {@linkcode IdentityOperator},
  *   and the {@linkcode jacobi} preconditioner.
@@ -21,6 +23,26 @@
  */
 export * from "./types.ts";
 export { cg, type CgOptions } from "./cg.ts";
+export { bicg, type BicgOptions } from "./bicg.ts";
+export { bicgstab, type BicgstabOptions } from "./bicgstab.ts";
+export { cgs, type CgsOptions } from "./cgs.ts";
+export {
+  INFO_QMR_DELTA,
+  INFO_QMR_EPSILON,
+  INFO_QMR_GAMMA,
+  INFO_QMR_XI,
+  qmr,
+  type QmrOptions,
+} from "./qmr.ts";
+export { INFO_TFQMR_BREAKDOWN, tfqmr, type TfqmrOptions } from "./tfqmr.ts";
+export { gmres, type GmresCallbackType, type GmresOptions } from "./gmres.ts";
+export {
+  INFO_PRECONDITIONER_ZERO,
+  lgmres,
+  type LgmresOptions,
+  type LgmresOuterVector,
+} from "./lgmres.ts";
+export { gcrotmk, type GcrotmkCU, type GcrotmkOptions } from "./gcrotmk.ts";
 export { LinearOperator, type LinearOperatorOptions, type OperatorFn } from "./linear_operator.ts";
 export {
   aslinearoperator,
