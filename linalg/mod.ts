@@ -4,7 +4,8 @@
  *
  * - Solvers (SciPy's `scipy.sparse.linalg` isolve family, batched): {@linkcode cg},
  *   {@linkcode gmres}, {@linkcode bicgstab}, {@linkcode bicg}, {@linkcode cgs}, {@linkcode qmr},
- *   {@linkcode tfqmr}, {@linkcode lgmres}, {@linkcode gcrotmk}.
+ *   {@linkcode tfqmr}, {@linkcode lgmres}, {@linkcode gcrotmk}, {@linkcode minres}, and the
+ *   least-squares solvers {@linkcode lsqr}, {@linkcode lsmr}.
  * - Operators: {@linkcode LinearOperator} (batched, composable), {@linkcode aslinearoperator},
  *   {@linkcode MatrixOperator}, {@linkcode DiagonalOperator}, {@linkcode IdentityOperator},
  *   and the {@linkcode jacobi} preconditioner.
@@ -43,6 +44,14 @@ export {
   type LgmresOuterVector,
 } from "./lgmres.ts";
 export { gcrotmk, type GcrotmkCU, type GcrotmkOptions } from "./gcrotmk.ts";
+export {
+  INFO_INDEFINITE_PRECONDITIONER,
+  minres,
+  type MinresOptions,
+  type MinresResult,
+} from "./minres.ts";
+export { lsqr, type LsqrOptions, type LsqrResult } from "./lsqr.ts";
+export { lsmr, type LsmrOptions, type LsmrResult } from "./lsmr.ts";
 export { LinearOperator, type LinearOperatorOptions, type OperatorFn } from "./linear_operator.ts";
 export {
   aslinearoperator,
