@@ -916,6 +916,12 @@ export interface ArrayNamespace<A extends ArrayObject = ArrayObject> {
    */
   toHost(x: A): Promise<HostArray>;
   /**
+   * Optional: a synchronous {@linkcode ArrayNamespace.toHost}, for namespaces that can read
+   * values without waiting (CPU; tfjs through `dataSync`). Solvers' `*Sync` variants (e.g.
+   * `cgSync`) need it; a GPU namespace that must wait for the device leaves it out.
+   */
+  toHostSync?(x: A): HostArray;
+  /**
    * Releases arrays whose values are no longer needed (no-op on the CPU). Using a disposed
    * array afterwards is unspecified (an error on backends that free memory at once). Disposing
    * an array twice is harmless. Arrays returned by view-like functions (`reshape`,

@@ -94,7 +94,9 @@ import { cpuCg } from "./_cg.ts";
  */
 export type CpuNamespace =
   & ArrayNamespace<CpuArray>
-  & Required<Pick<ArrayNamespace<CpuArray>, "fuse" | "csrMatvec" | "csrMatmat">>;
+  & Required<
+    Pick<ArrayNamespace<CpuArray>, "fuse" | "csrMatvec" | "csrMatmat" | "toHostSync">
+  >;
 
 const KIND_ORDER: readonly DTypeKind[] = [
   "bool",
@@ -300,6 +302,9 @@ export const cpu: CpuNamespace = {
     } catch (e) {
       return Promise.reject(e);
     }
+  },
+  toHostSync(x: CpuArray): HostArray {
+    return asArr(x, "toHostSync").data.slice();
   },
   dispose(..._arrays: CpuArray[]): void {},
   fuse(

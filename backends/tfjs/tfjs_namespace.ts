@@ -236,6 +236,15 @@ export function tfjsNamespace<T extends TfTensor>(
         c.dispose();
       }
     },
+    toHostSync(x): HostArray {
+      // dataSync blocks until the value is available (on GPU tfjs backends it stalls the
+      // pipeline): solvers' *Sync variants use it, e.g. inside tf.customGrad
+      const a = ctx.arr(x, "toHostSync");
+      const d = a.tensor.dataSync() as ArrayLike<number>;
+      if (a.dtype === "float32") return Float32Array.from(d);
+      if (a.dtype === "int32") return Int32Array.from(d);
+      return Uint8Array.from(d, (v) => (v ? 1 : 0));
+    },
     dispose(...arrays) {
       for (const x of arrays) {
         if (!ctx.isOwn(x)) ctx.arr(x, "dispose"); // throws a TypeError naming the problem
