@@ -2,7 +2,7 @@
 import assert from "node:assert/strict";
 import { cpu } from "./mod.ts";
 import { csrTuning } from "./_csr.ts";
-import { CpuArray } from "./cpu_array.ts";
+import type { CpuArray } from "./cpu_array.ts";
 import type { CsrData } from "../../array_api/types.ts";
 
 function rng(seed: number) {
