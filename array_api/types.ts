@@ -636,7 +636,7 @@ export interface CgKernelProblem<A extends ArrayObject> {
   /** Record each system's residual norm at every iteration. */
   readonly history: boolean;
   /** Bool `[...batch]` flags that must all be true; otherwise the first readback throws
-   * `RangeError("cg: <name> contains NaN or Inf")`. */
+   * `RangeError("cg: <name> contains NaN or Inf")`. Borrowed: the caller disposes them. */
   readonly finite: readonly { readonly name: string; readonly ok: A }[];
   /** Called at each host readback. */
   readonly onProgress?: (p: {

@@ -25,7 +25,8 @@ export interface PreparedSystem<A extends ArrayObject> {
   readonly n: number;
   readonly batch: number[];
   readonly nSys: number;
-  /** Bool `[...batch]` flags, true where each input is finite; checked at the first readback. */
+  /** Bool `[...batch]` flags, true where each input is finite; checked at the first readback.
+   * Owned by the solver, which disposes them when it is done. */
   readonly finite: { readonly name: string; readonly ok: A }[];
 }
 
@@ -270,8 +271,14 @@ export function prepareSystem<A extends ArrayObject>(
     if (x0) finite.push({ name: "x0", ok: allFinite(xp, x) });
     const data = denseOrSparseValues(Ain, xp);
     if (data) {
-      let ok = xp.all(xp.isfinite(data.values), { axis: data.axes });
-      if (!sameShape(ok.shape, batch)) ok = xp.broadcast_to(ok, batch);
+      const f = xp.isfinite(data.values);
+      let ok = xp.all(f, { axis: data.axes });
+      xp.dispose(f);
+      if (!sameShape(ok.shape, batch)) {
+        const full = xp.broadcast_to(ok, batch);
+        xp.dispose(ok);
+        ok = full;
+      }
       finite.push({ name: "A", ok });
     }
   }

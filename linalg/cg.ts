@@ -378,9 +378,13 @@ function fastPath<A extends ArrayObject>(
       : undefined,
   });
   if (!res) return null;
+  const release = () => sys.xp.dispose(sys.x, ...sys.finite.map((f) => f.ok));
   return res.then((r) => {
-    sys.xp.dispose(sys.x);
+    release();
     return r;
+  }, (e) => {
+    release();
+    throw e;
   });
 }
 

@@ -129,9 +129,13 @@ export function isolveCases<A extends ArrayObject>(
           Math.abs(r.iterations[0] - r0.iterations) <= slack,
           `iterations ${r.iterations[0]} vs SciPy ${r0.iterations}`,
         );
+        // the reported residual is computed in the working precision: allow its rounding error
+        // (~eps·(‖A‖‖x‖ + ‖b‖), large when ‖x‖ is) on top of a relative 1e-3
+        const eps = f64 ? 2 ** -52 : 2 ** -23;
+        const slackR = 8 * eps * (norm2(dense) * norm2(x) + norm2(bh));
         check(
-          Math.abs(r.residualNorm[0] - res) <= 1e-3 * res + (f64 ? 1e-12 : 1e-5) * norm2(bh),
-          `residualNorm ${r.residualNorm[0]} vs ${res}`,
+          Math.abs(r.residualNorm[0] - res) <= 1e-3 * res + slackR,
+          `residualNorm ${r.residualNorm[0]} vs ${res} (allowed ${1e-3 * res + slackR})`,
         );
       });
       for (const key of ["maxiter1", "maxiter3"] as const) {

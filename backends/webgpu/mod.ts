@@ -38,5 +38,6 @@
 export { webgpu } from "./webgpu.ts";
 export type { WebGpuNamespace, WebGpuOptions, WebGpuStats } from "./webgpu.ts";
 export { WebGpuArray } from "./webgpu_array.ts";
+export type { WebGpuCgChunk, WebGpuCgStats, WebGpuCgTuning, WebGpuSolvers } from "./solvers.ts";
 // The interface types that the WebGPU API refers to (documentation completeness).
 export type * from "../../array_api/types.ts";

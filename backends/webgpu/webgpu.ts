@@ -30,6 +30,8 @@ import { matmulOps } from "./_matmul.ts";
 import { linalgOps } from "./_linalg.ts";
 import { fuseOp } from "./_fuse.ts";
 import { csrOps } from "./_csr.ts";
+import { webgpuSolvers } from "./_cg.ts";
+import type { WebGpuSolvers } from "./solvers.ts";
 import { WebGpuArray } from "./webgpu_array.ts";
 
 /**
@@ -113,6 +115,9 @@ export interface WebGpuNamespace extends ArrayNamespace<WebGpuArray> {
   csrMatvec(a: CsrData<WebGpuArray>, x: WebGpuArray, out?: WebGpuArray): WebGpuArray;
   /** CSR matrix–matrix products (see {@linkcode ArrayNamespace.csrMatmat}). */
   csrMatmat(a: CsrData<WebGpuArray>, x: WebGpuArray, out?: WebGpuArray): WebGpuArray;
+  /** Whole-loop solver fast paths: the fused CG for shared-pattern CSR operators (see
+   * {@linkcode WebGpuSolvers}). */
+  readonly solvers: WebGpuSolvers;
   /** The `GPUDevice` (shared with the caller when one was passed in). */
   readonly gpuDevice: GPUDevice;
   /** Submits all recorded work now (without waiting). */
@@ -363,6 +368,7 @@ function buildNamespace(ctx: Ctx, name: string): WebGpuNamespace {
     linalg: la,
     fuse: fuseOp(ctx),
     ...csrOps(ctx),
+    solvers: webgpuSolvers(ctx),
   });
   return nsRef;
 }
