@@ -91,7 +91,7 @@ function systemSpmv(L: number, f32: boolean): SystemSpmv {
           ${decl.join(" ")}
           let k = dOff + ip[start];
           for (let j = o + start, je = o + end; j < je; j++, k += ${L}) {
-            const v = ${a.join(" + ")};
+            const v = ${a.length ? a.join(" + ") : "0"};
             q[j] = v;
             acc += p[j] * ${rd("v")};
           }
