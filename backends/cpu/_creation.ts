@@ -4,6 +4,7 @@
  *
  * @module
  */
+import { fromNdarrayLike } from "./_ndarray_interop.ts";
 import type {
   AsarrayOptions,
   CreationOptions,
@@ -69,6 +70,9 @@ export function asarray(
   if (obj instanceof ArrayBuffer) {
     throw new TypeError("asarray: pass a typed array view of the ArrayBuffer, not the buffer");
   }
+  // ndarray-package arrays and numjs NdArrays (duck-typed strided views; see _ndarray_interop).
+  const nd = fromNdarrayLike(obj, want, copy, fn);
+  if (nd) return nd;
   // Nested sequences and array-likes.
   if (Array.isArray(obj) || isArrayLike(obj)) {
     if (copy === false) {
