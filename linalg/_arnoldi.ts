@@ -180,7 +180,11 @@ export class IndexCache<A extends ArrayObject> {
     let a = this.ranges.get(key);
     if (!a) {
       a = this.xp.arange(0, K, 1, { dtype: "int32" });
-      if (shape) a = this.xp.reshape(a, shape);
+      if (shape) {
+        const flat = a;
+        a = this.xp.reshape(flat, shape);
+        if (a !== flat) this.xp.dispose(flat);
+      }
       this.ranges.set(key, a);
     }
     return a;

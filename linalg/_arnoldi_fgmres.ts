@@ -9,9 +9,10 @@
 // choice: it tolerates the singular R of a breakdown).
 import type { ArrayNamespace, ArrayObject, FloatDType } from "../array_api/types.ts";
 import { defineFused, runFused } from "../array_api/fuse.ts";
-import { col } from "./_batch.ts";
+import { Cols } from "./_batch.ts";
 import { applyRotations, type IndexCache, lartg, mgs, scaleKeep, stackPadded } from "./_arnoldi.ts";
 import type { OperatorLike } from "./types.ts";
+import type { Steps } from "./_drive.ts";
 
 /** An augmentation vector of LGMRES: `z` and, when known, `w = L A z`. */
 export interface OuterVector<A> {
@@ -50,7 +51,7 @@ export interface FgmresInput<A extends ArrayObject> {
   readonly idx: IndexCache<A>;
   /** Called after every step with the inner-loop mask; returns true to end the process early
    * (every system done, or the whole solve stopped). */
-  readonly onStep: (inner: A) => Promise<boolean>;
+  readonly onStep: (inner: A) => Steps<boolean, A>;
 }
 
 /** What {@linkcode fgmres} returns (all arrays owned by the caller). */
@@ -148,8 +149,9 @@ const okAnd = defineFused(
 );
 
 /** Runs the batched FGMRES process (see the file comment). */
-export async function fgmres<A extends ArrayObject>(p: FgmresInput<A>): Promise<FgmresResult<A>> {
+export function* fgmres<A extends ArrayObject>(p: FgmresInput<A>): Steps<FgmresResult<A>, A> {
   const { xp, op, dtype, eps, zero } = p;
+  const views = new Cols(xp); // [...batch, 1] views, released once their use is recorded
   const L = p.outer.length;
   const m = p.m + L;
   const nC = p.cs.length;
@@ -222,16 +224,17 @@ export async function fgmres<A extends ArrayObject>(p: FgmresInput<A>): Promise<
     const nv = runFused(
       xp,
       scaleKeep,
-      { w: o.w, s: col(xp, s.vscale), keep: col(xp, inner) },
+      { w: o.w, s: views.col(s.vscale), keep: views.col(inner) },
       { out: { v: o.w } },
     );
+    views.release();
     xp.dispose(s.vscale, inner);
     inner = s.inner;
     vs.push(nv.v);
     zs.push(z);
     zsOwned.push(zOwn);
     J = j + 1;
-    if (await p.onStep(inner)) break;
+    if (yield* p.onStep(inner)) break;
   }
   xp.dispose(inner, ...C, ...Sn);
 
@@ -244,7 +247,9 @@ export async function fgmres<A extends ArrayObject>(p: FgmresInput<A>): Promise<
   const Rsq = xp.take(Rfull, rows, { axis: -2 });
   const { R } = runFused(xp, maskR, { R: Rsq, ri, ci, n: nEff3 }, { dtype, out: { R: Rsq } });
   const gSt = stackPadded(xp, g, J, zero);
-  const gm = runFused(xp, maskCols, { M: gSt, ci, n: col(xp, nEff) }, { dtype, out: { M: gSt } }).M;
+  const gm = runFused(xp, maskCols, { M: gSt, ci, n: views.col(nEff) }, { dtype, out: { M: gSt } })
+    .M;
+  views.release();
   const ls = xp.linalg.lstsq(R, gm, { rcond: eps });
   const y = ls.solution;
   xp.dispose(Rfull, gm, ls.residuals, ls.rank, ls.singular_values, ...Rc, ...g);

@@ -2,10 +2,40 @@
 import type { ArrayNamespace, ArrayObject, FloatDType } from "../array_api/types.ts";
 import { defineFused, runFused } from "../array_api/fuse.ts";
 import type { OperatorLike } from "./types.ts";
+import type { PreparedSystem } from "./_prepare.ts";
 
 /** `[...batch]` → `[...batch, 1]` (a per-system scalar that broadcasts against vectors). */
 export function col<A extends ArrayObject>(xp: ArrayNamespace<A>, a: A): A {
   return xp.reshape(a, [...a.shape, 1]);
+}
+
+/** Collects `[...batch, 1]` views made with {@linkcode col} so that they can be disposed
+ * together once the work that reads them has been recorded (each view is a handle of its own:
+ * on tfjs and WebGPU an undisposed one leaks). */
+export class Cols<A extends ArrayObject> {
+  private views: A[] = [];
+  /** @param xp the namespace of the arrays. */
+  constructor(readonly xp: ArrayNamespace<A>) {}
+  /** `[...batch]` → `[...batch, 1]`, disposed at the next {@linkcode Cols.release}. */
+  col(a: A): A {
+    const v = col(this.xp, a);
+    if (v !== a) this.views.push(v);
+    return v;
+  }
+  /** Disposes the views made since the last release. */
+  release(): void {
+    if (this.views.length > 0) this.xp.dispose(...this.views);
+    this.views = [];
+  }
+}
+
+/** The arrays `prepareSystem` made that the solver owns and that no result keeps: the
+ * finiteness flags, and `b` when it is not the caller's own array (converted from JS arrays,
+ * cast, or broadcast over the batch). `bIn` is what was passed to `prepareSystem`. */
+export function preparedTemps<A extends ArrayObject>(sys: PreparedSystem<A>, bIn: unknown): A[] {
+  const out = sys.finite.map((f) => f.ok);
+  if ((sys.b as unknown) !== bIn) out.push(sys.b);
+  return out;
 }
 
 const residualSq = defineFused(

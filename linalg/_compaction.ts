@@ -62,6 +62,9 @@ export function compactable<A extends ArrayObject>(
   if (!op || M === undefined) return none;
   const b = xp.reshape(sys.b, [nSys, sys.m]);
   const x = xp.reshape(sys.x, [nSys, sys.n]);
+  // the flat handle replaces sys.x (the solver owns it); b's flat view is the solver's to
+  // dispose when the solve ends (sys.b may be the caller's array)
+  if (x !== sys.x) xp.dispose(sys.x);
   return { op, M, b, x, compactor: new BatchCompactor(xp, nSys, sys.A, sys.M) };
 }
 

@@ -16,8 +16,13 @@
 //
 // Everything a result needs (iterations, info, residuals, history) travels in the snapshots:
 // one readback per check, no extra readback per iteration.
+//
+// `check` and `finish` are generators run by the solver's driver (_drive.ts): `yield*` them.
+// With the async driver a readback is `xp.toHost` (pipelined as above); with the sync driver it
+// completes at once, so the measured latency is ~0 and every iteration is checked.
 import type { ArrayNamespace, ArrayObject, FloatDType } from "../array_api/types.ts";
 import type { ProgressInfo } from "./types.ts";
+import { issue, type Readback, type Steps, wait } from "./_drive.ts";
 
 /** Host copy of a status snapshot: each row has one value per system. */
 export interface Snapshot {
@@ -38,7 +43,8 @@ export interface MonitorOptions<A extends ArrayObject> {
   readonly dtype: FloatDType;
   /** Per-system threshold `[...batch]` (read back with the first snapshot, for progress). */
   readonly threshold: A;
-  /** Input finiteness flags checked at the first snapshot (RangeError naming the input). */
+  /** Input finiteness flags checked at the first snapshot (RangeError naming the input);
+   * disposed once that snapshot has read them. */
   readonly finite?: readonly { readonly name: string; readonly ok: A }[];
   readonly history?: boolean;
   readonly onProgress?: (info: ProgressInfo) => void;
@@ -50,7 +56,8 @@ interface Pending {
   readonly iteration: number;
   readonly names: readonly string[];
   readonly histIts: readonly number[];
-  readonly promise: Promise<Float64Array>;
+  /** The readback in flight (null for an empty batch: no data). */
+  readonly handle: Readback | null;
   readonly issuedAt: number;
   readonly first: boolean;
 }
@@ -115,8 +122,8 @@ export class ConvergenceMonitor<A extends ArrayObject> {
    * (bool) and `res` (the tested residual norm, float). Returns true when the solve should stop
    * (every system inactive in the snapshot the decision used).
    */
-  async check(it: number, rows: Record<string, A>): Promise<boolean> {
-    const snap = this.issue(it, rows);
+  *check(it: number, rows: Record<string, A>): Steps<boolean, A> {
+    const snap = yield* this.issue(it, rows);
     if (this.mode === "pipelined" && this.pending === null) {
       this.pending = snap;
       this.schedule(it);
@@ -124,7 +131,7 @@ export class ConvergenceMonitor<A extends ArrayObject> {
     }
     const target = this.mode === "pipelined" ? this.pending! : snap;
     if (this.mode === "pipelined") this.pending = snap;
-    const s = await this.resolve(target, target === snap);
+    const s = yield* this.resolve(target, target === snap);
     this.afterSnapshot(s, it);
     return this.stopped;
   }
@@ -134,35 +141,30 @@ export class ConvergenceMonitor<A extends ArrayObject> {
    * (taken at `it`, or once every system had stopped) and holds the rows `names`, else takes one
    * from `rows()` (borrowed, like {@linkcode check}). Ignores a stale pending snapshot.
    */
-  async finish(
+  *finish(
     it: number,
     names: readonly string[],
     rowsFn: () => Record<string, A>,
-  ): Promise<Snapshot> {
+  ): Steps<Snapshot, A> {
     const has = (s: { names?: readonly string[]; rows?: Record<string, unknown> }) =>
       names.every((n) => s.names ? s.names.includes(n) : n in (s.rows ?? {}));
     const last = this.last;
     // Once every system was inactive in a snapshot, nothing changed afterwards (masks froze
     // them): that snapshot is final even if later iterations ran (pipelined mode).
     if (last && has(last) && (this.stopped || (last.iteration === it && this.pending === null))) {
-      if (this.pending) {
-        this.pending.promise.catch(() => {});
-        this.pending = null;
-      }
+      this.abandon();
       return last;
     }
     if (this.pending && this.pending.iteration === it && has(this.pending)) {
       const p = this.pending;
       this.pending = null;
-      const s = await this.resolve(p, false);
+      const s = yield* this.resolve(p, false);
       this.afterSnapshot(s, it);
       return s;
     }
-    if (this.pending) {
-      this.pending.promise.catch(() => {});
-      this.pending = null;
-    }
-    const s = await this.resolve(this.issue(it, rowsFn()), true);
+    this.abandon();
+    const snap = yield* this.issue(it, rowsFn());
+    const s = yield* this.resolve(snap, true);
     this.afterSnapshot(s, it);
     return s;
   }
@@ -191,12 +193,10 @@ export class ConvergenceMonitor<A extends ArrayObject> {
     this.nextDue = Math.min(this.opts.maxiter, it + 1);
   }
 
-  /** Forgets a pending snapshot (its promise may still settle; errors are ignored). */
+  /** Forgets a pending snapshot (its readback may still complete; the async driver ignores
+   * its errors). */
   abandon(): void {
-    if (this.pending) {
-      this.pending.promise.catch(() => {});
-      this.pending = null;
-    }
+    this.pending = null;
   }
 
   /** Residual history per system (`history` option), iteration-ordered. */
@@ -211,7 +211,7 @@ export class ConvergenceMonitor<A extends ArrayObject> {
     return out;
   }
 
-  private issue(it: number, rows: Record<string, A>): Pending {
+  private *issue(it: number, rows: Record<string, A>): Steps<Pending, A> {
     const xp = this.xp;
     const first = this.checks === 0;
     this.checks++;
@@ -238,33 +238,36 @@ export class ConvergenceMonitor<A extends ArrayObject> {
         extra.push("__finite:" + f.name);
       }
     }
-    let promise: Promise<Float64Array>;
-    if (this.nSys === 0) {
-      promise = Promise.resolve(new Float64Array(0));
-    } else {
+    let handle: Readback | null = null;
+    if (this.nSys > 0) {
       const flat = parts.map((p) => {
         const r = xp.reshape(p, [this.nSys]);
         if (r !== p) temps.push(r);
         return r;
       });
       const stacked = xp.stack(flat, { axis: 0 });
-      promise = xp.toHost(stacked).then((h) => Float64Array.from(h as ArrayLike<number>));
+      handle = yield* issue(xp, stacked);
       xp.dispose(stacked);
     }
     xp.dispose(...temps, ...this.recorded.map((h) => h.res));
     this.recorded = [];
+    // the finiteness flags are read once, by this first snapshot: release them now (device
+    // memory); the solver's driver disposes them again at the end, which is harmless
+    if (first) xp.dispose(...(this.opts.finite ?? []).map((f) => f.ok));
     return {
       iteration: it,
       names: [...names, ...extra],
       histIts,
-      promise,
+      handle,
       issuedAt: performance.now(),
       first,
     };
   }
 
-  private async resolve(p: Pending, awaitedAtOnce: boolean): Promise<Snapshot> {
-    const data = await p.promise;
+  private *resolve(p: Pending, awaitedAtOnce: boolean): Steps<Snapshot, A> {
+    const data = p.handle
+      ? Float64Array.from((yield* wait<A>(p.handle)) as ArrayLike<number>)
+      : new Float64Array(0);
     const now = performance.now();
     if (awaitedAtOnce) {
       const lat = now - p.issuedAt;

@@ -1,5 +1,6 @@
 // Shared system preparation for every solver: namespace resolution, operator wrapping, shape and
 // dtype checks, batch broadcasting, x0 / M handling, tolerance validation.
+import { isNdarrayLike } from "../backends/cpu/_ndarray_interop.ts";
 import type { ArrayNamespace, ArrayObject, FloatDType, Shape } from "../array_api/types.ts";
 import { isFloatDType } from "../array_api/dtypes.ts";
 import { broadcastShapes, fmtShape, shapeSize } from "../array_api/shapes.ts";
@@ -115,6 +116,13 @@ export function toArray<A extends ArrayObject>(
   if (typeof v === "number" || Array.isArray(v) || ArrayBuffer.isView(v)) {
     // deno-lint-ignore no-explicit-any
     return xp.asarray(v as any, { dtype });
+  }
+  if (isNdarrayLike(v)) {
+    // an `ndarray`-package array or numjs NdArray: read on the host through its strides
+    const host = cpu.asarray(v as never, { dtype: dtype as never });
+    return (xp as unknown) === cpu
+      ? host as unknown as A
+      : xp.reshape(xp.asarray(host.data, { dtype }), host.shape);
   }
   throw new TypeError(`${label}: ${name} must be an array, got ${describe(v)}`);
 }
@@ -254,13 +262,20 @@ export function prepareSystem<A extends ArrayObject>(
   if (opts.x0 === "Mb") {
     if (m !== n) throw new RangeError(`${label}: x0="Mb" needs a square operator`);
     x = M ? M.matvec(bFull) : xp.astype(bFull, dtype, { copy: true });
-    if (!sameShape(x.shape, [...batch, n])) x = xp.broadcast_to(x, [...batch, n]);
+    if (!sameShape(x.shape, [...batch, n])) {
+      // the iterate is written in place by the solvers: own memory, not a broadcast view
+      const v = xp.broadcast_to(x, [...batch, n]);
+      const own = xp.astype(v, dtype, { copy: true });
+      xp.dispose(...(v === x ? [x] : [v, x]));
+      x = own;
+    }
     x0Given = true;
   } else if (x0) {
-    x = sameShape(x0.shape, [...batch, n])
-      ? xp.astype(x0, dtype, { copy: true })
-      : xp.broadcast_to(x0, [...batch, n]);
-    if (x === x0) x = xp.astype(x0, dtype, { copy: true });
+    const v = sameShape(x0.shape, [...batch, n]) ? x0 : xp.broadcast_to(x0, [...batch, n]);
+    x = xp.astype(v, dtype, { copy: true });
+    if (v !== x0) xp.dispose(v);
+    // x0 converted here from a host value or another dtype is ours to release
+    if ((x0 as unknown) !== x0in) xp.dispose(x0);
     x0Given = true;
   } else {
     x = xp.zeros([...batch, n], { dtype });

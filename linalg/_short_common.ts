@@ -16,8 +16,9 @@ import type { ArrayNamespace, ArrayObject, FloatDType } from "../array_api/types
 import { defineFused, type FusedDefinition, runFused } from "../array_api/fuse.ts";
 import { checkMaxiter, checkTolerance, type PreparedSystem, prepareSystem } from "./_prepare.ts";
 import { ConvergenceMonitor } from "./_convergence.ts";
-import { col, emptyStats, residualVector, trueResidualNorm } from "./_batch.ts";
+import { col, emptyStats, preparedTemps, residualVector, trueResidualNorm } from "./_batch.ts";
 import { type BatchCompactor, compactable } from "./_compaction.ts";
+import { callbackDone, deferDispose, readBack, type Steps } from "./_drive.ts";
 import {
   INFO_NONFINITE,
   type KrylovOptions,
@@ -118,16 +119,17 @@ export type ShortStart<A extends ArrayObject> =
  * Validates options, prepares the system, computes `r0 = b − A x0`, thresholds and the initial
  * per-system state. `M` is the preconditioner input (undefined for qmr, which handles M1/M2
  * itself, in `extraChecks`, run after the system is prepared and before any work; it returns
- * the extra operators, which the run restricts along with A on batch compaction).
+ * the extra operators, which the run restricts along with A on batch compaction). The arrays
+ * made here that no result keeps are handed to the driver, which disposes them at the end.
  */
-export function startShort<A extends ArrayObject>(
+export function* startShort<A extends ArrayObject>(
   cfg: ShortConfig,
   Ain: unknown,
   bin: unknown,
   options: ShortOptions<A>,
   M: unknown,
   extraChecks?: (sys: PreparedSystem<A>) => readonly (OperatorLike<A> | null)[] | void,
-): ShortStart<A> {
+): Steps<ShortStart<A>, A> {
   const label = cfg.label;
   if (options === null || typeof options !== "object") {
     throw new TypeError(`${label}: options must be an object, got ${String(options)}`);
@@ -146,6 +148,7 @@ export function startShort<A extends ArrayObject>(
     M,
     adjoint: cfg.adjoint,
   });
+  yield* deferDispose(sys.xp, preparedTemps(sys, bin));
   if (cfg.adjoint && sys.M && (typeof sys.M.rmatvec !== "function" || sys.M.hasAdjoint === false)) {
     throw new TypeError(`${label} needs the adjoint of the preconditioner: give M an rmatvec`);
   }
@@ -163,7 +166,10 @@ export function startShort<A extends ArrayObject>(
       done: { x: sys.x, ...emptyStats(nSys), ...(options.history ? { residualHistory: [] } : {}) },
     };
   }
-  return { run: new ShortRun(cfg, sys, options, rtol, atol, maxiter, extra) };
+  const run = new ShortRun(cfg, sys, options, rtol, atol, maxiter, extra);
+  // the flattened view of b made for batch compaction (sys.b may be the caller's array)
+  if (run.b !== sys.b) yield* deferDispose(xp, [run.b]);
+  return { run };
 }
 
 /** One running solve: the state shared by every short-recurrence solver. */
@@ -350,27 +356,26 @@ export class ShortRun<A extends ArrayObject> {
   }
 
   /** Records iteration 0 and takes the first status snapshot; true when nothing iterates. */
-  begin(): Promise<boolean> {
+  *begin(): Steps<boolean, A> {
     if (this.options.history) {
       this.mon.record(0, this.xp.astype(this.res, this.dtype, { copy: true }));
     }
-    return this.mon.check(0, this.rows(false));
+    return yield* this.mon.check(0, this.rows(false));
   }
 
   /** After iteration `it`: history, the user's callback, the scheduled host check, and batch
    * compaction when few systems still iterate (`state` hands over the solver's arrays). */
-  async endIteration(it: number, state: ShortState<A>): Promise<boolean> {
+  *endIteration(it: number, state: ShortState<A>): Steps<boolean, A> {
     this.xp.dispose(...this.views);
     this.views = [];
     if (this.options.history) {
       this.mon.record(it, this.xp.astype(this.res, this.dtype, { copy: true }));
     }
     if (this.options.callback) {
-      const ret = this.options.callback(this.x, it);
-      if (ret instanceof Promise) await ret;
+      yield* callbackDone<A>(this.options.callback(this.x, it));
     }
     if (!this.mon.due(it)) return false;
-    const stop = await this.mon.check(it, this.rows(this.mon.wantsTrueResidual));
+    const stop = yield* this.mon.check(it, this.rows(this.mon.wantsTrueResidual));
     if (!stop) this.maybeCompact(it, state);
     return stop;
   }
@@ -421,11 +426,11 @@ export class ShortRun<A extends ArrayObject> {
    * limit cut off, as SciPy does), else 0. Disposes the state; `temps` are the solver's arrays
    * to dispose as well.
    */
-  async finish(
+  *finish(
     it: number,
     convergedAtLast: boolean,
     temps: (A | undefined)[],
-  ): Promise<SolveResult<A>> {
+  ): Steps<SolveResult<A>, A> {
     const xp = this.xp;
     xp.dispose(...this.views);
     this.views = [];
@@ -449,7 +454,7 @@ export class ShortRun<A extends ArrayObject> {
       const f = (a: A) => (a.dtype === this.dtype ? a : xp.astype(a, this.dtype));
       const parts = [f(full.iters), f(full.info), f(full.active), tr];
       const stacked = xp.stack(parts, { axis: 0 });
-      const h = Float64Array.from(await xp.toHost(stacked) as ArrayLike<number>);
+      const h = Float64Array.from((yield* readBack(xp, stacked)) as ArrayLike<number>);
       xp.dispose(stacked, ...parts, full.iters, full.info, full.active);
       rows = {
         iters: h.subarray(0, nSys),
@@ -458,7 +463,7 @@ export class ShortRun<A extends ArrayObject> {
         trueRes: h.subarray(3 * nSys),
       };
     } else {
-      const final = await this.mon.finish(
+      const final = yield* this.mon.finish(
         it,
         ["active", "iters", "info", "trueRes"],
         () => this.rows(true),
@@ -477,7 +482,11 @@ export class ShortRun<A extends ArrayObject> {
       out.info[k] = code < 0 ? code : open ? maxiter : 0;
       out.residualNorm[k] = rows.trueRes[k];
     }
-    if (this.compactor) x = xp.reshape(x, [...this.batch, this.n]);
+    if (this.compactor) {
+      const flat = x;
+      x = xp.reshape(x, [...this.batch, this.n]);
+      if (x !== flat) xp.dispose(flat);
+    }
     return {
       x,
       ...out,

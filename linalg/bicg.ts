@@ -7,6 +7,7 @@ import type { ArrayObject } from "../array_api/types.ts";
 import { defineFused } from "../array_api/fuse.ts";
 import { epsOf } from "./_batch.ts";
 import { startShort } from "./_short_common.ts";
+import { driveAsync, solveSync, type Steps } from "./_drive.ts";
 import {
   type AnyOperatorInput,
   type ArrayOfOperator,
@@ -140,15 +141,47 @@ export function bicg<T extends AnyOperatorInput>(
   b: VectorInput<ArrayOfOperator<T>>,
   options?: BicgOptions<ArrayOfOperator<T>>,
 ): Promise<SolveResult<ArrayOfOperator<T>>> {
-  return bicgImpl(A, b, options ?? {}) as Promise<SolveResult<ArrayOfOperator<T>>>;
+  return driveAsync(bicgSteps(A, b, options ?? {})) as Promise<
+    SolveResult<ArrayOfOperator<T>>
+  >;
 }
 
-async function bicgImpl<A extends ArrayObject>(
+/**
+ * {@linkcode bicg}, synchronously: the same arguments, options, semantics and result, returned
+ * directly instead of in a promise (for CPU users, and for `tf.customGrad`, whose forward and
+ * backward functions must be synchronous). Host readbacks use `xp.toHostSync`, so the convergence
+ * check runs after every iteration.
+ *
+ * A namespace without `toHostSync` (WebGPU, which must wait for the device) is a `TypeError`
+ * pointing to {@linkcode bicg}; so is a `callback` that returns a promise.
+ *
+ * @example
+ * ```ts
+ * import { bicgSync } from "./bicg.ts";
+ * import { cpu as xp } from "../backends/cpu/mod.ts";
+ * const A = xp.asarray([[3, 2, 0], [1, -1, 0], [0, 5, 1]]);
+ * const r = bicgSync(A, xp.asarray([2, 4, -1]), { atol: 1e-5 });
+ * console.log(r.info[0], xp.toHostSync(r.x)); // 0 Float64Array [2, -2, 9]
+ * ```
+ */
+export function bicgSync<T extends AnyOperatorInput>(
+  A: T,
+  b: VectorInput<ArrayOfOperator<T>>,
+  options?: BicgOptions<ArrayOfOperator<T>>,
+): SolveResult<ArrayOfOperator<T>> {
+  return solveSync(
+    "bicg",
+    { A, b, x0: options?.x0, M: options?.M },
+    () => bicgSteps(A, b, options ?? {}),
+  ) as SolveResult<ArrayOfOperator<T>>;
+}
+
+function* bicgSteps<A extends ArrayObject>(
   A: unknown,
   b: unknown,
   options: BicgOptions<A>,
-): Promise<SolveResult<A>> {
-  const start = startShort<A>(
+): Steps<SolveResult<A>, A> {
+  const start = yield* startShort<A>(
     { label: "bicg", adjoint: true, defaultMaxiter: (n) => 10 * n, checkAtStart: true },
     A,
     b,
@@ -171,7 +204,7 @@ async function bicgImpl<A extends ArrayObject>(
   let q: A | undefined, qt: A | undefined, z: A | undefined, zt: A | undefined;
 
   let it = 0;
-  let stop = await run.begin();
+  let stop = yield* run.begin();
   while (!stop && it < maxiter) {
     it++;
     if (M) {
@@ -207,10 +240,10 @@ async function bicgImpl<A extends ArrayObject>(
       xp.dispose(u.rz);
       rho = undefined;
     } else rho = u.rz;
-    stop = await run.endIteration(it, {
+    stop = yield* run.endIteration(it, {
       save: () => ({ r, rt, rho, rhoPrev, p, pt, q, qt, z, zt }),
       load: (s) => ({ r, rt, rho, rhoPrev, p, pt, q, qt, z, zt } = s),
     });
   }
-  return await run.finish(it, false, [r, rt, rho, rhoPrev, p, pt, q, qt, z, zt]);
+  return yield* run.finish(it, false, [r, rt, rho, rhoPrev, p, pt, q, qt, z, zt]);
 }

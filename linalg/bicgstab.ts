@@ -7,6 +7,7 @@ import type { ArrayObject } from "../array_api/types.ts";
 import { defineFused } from "../array_api/fuse.ts";
 import { epsOf } from "./_batch.ts";
 import { startShort } from "./_short_common.ts";
+import { driveAsync, solveSync, type Steps } from "./_drive.ts";
 import {
   type AnyOperatorInput,
   type ArrayOfOperator,
@@ -220,15 +221,47 @@ export function bicgstab<T extends AnyOperatorInput>(
   b: VectorInput<ArrayOfOperator<T>>,
   options?: BicgstabOptions<ArrayOfOperator<T>>,
 ): Promise<SolveResult<ArrayOfOperator<T>>> {
-  return bicgstabImpl(A, b, options ?? {}) as Promise<SolveResult<ArrayOfOperator<T>>>;
+  return driveAsync(bicgstabSteps(A, b, options ?? {})) as Promise<
+    SolveResult<ArrayOfOperator<T>>
+  >;
 }
 
-async function bicgstabImpl<A extends ArrayObject>(
+/**
+ * {@linkcode bicgstab}, synchronously: the same arguments, options, semantics and result, returned
+ * directly instead of in a promise (for CPU users, and for `tf.customGrad`, whose forward and
+ * backward functions must be synchronous). Host readbacks use `xp.toHostSync`, so the convergence
+ * check runs after every iteration.
+ *
+ * A namespace without `toHostSync` (WebGPU, which must wait for the device) is a `TypeError`
+ * pointing to {@linkcode bicgstab}; so is a `callback` that returns a promise.
+ *
+ * @example
+ * ```ts
+ * import { bicgstabSync } from "./bicgstab.ts";
+ * import { cpu as xp } from "../backends/cpu/mod.ts";
+ * const A = xp.asarray([[4, 2, 0, 1], [3, 0, 0, 2], [0, 1, 1, 1], [0, 2, 1, 0]]);
+ * const r = bicgstabSync(A, xp.asarray([-1, -0.5, -1, 2]), { atol: 1e-5 });
+ * console.log(r.info[0], r.iterations[0], r.residualNorm[0]);
+ * ```
+ */
+export function bicgstabSync<T extends AnyOperatorInput>(
+  A: T,
+  b: VectorInput<ArrayOfOperator<T>>,
+  options?: BicgstabOptions<ArrayOfOperator<T>>,
+): SolveResult<ArrayOfOperator<T>> {
+  return solveSync(
+    "bicgstab",
+    { A, b, x0: options?.x0, M: options?.M },
+    () => bicgstabSteps(A, b, options ?? {}),
+  ) as SolveResult<ArrayOfOperator<T>>;
+}
+
+function* bicgstabSteps<A extends ArrayObject>(
   A: unknown,
   b: unknown,
   options: BicgstabOptions<A>,
-): Promise<SolveResult<A>> {
-  const start = startShort<A>(
+): Steps<SolveResult<A>, A> {
+  const start = yield* startShort<A>(
     { label: "bicgstab", defaultMaxiter: (n) => 10 * n, checkAtStart: true },
     A,
     b,
@@ -253,7 +286,7 @@ async function bicgstabImpl<A extends ArrayObject>(
   let phat: A | undefined, shat: A | undefined, t: A | undefined;
 
   let it = 0;
-  let stop = await run.begin();
+  let stop = yield* run.begin();
   while (!stop && it < maxiter) {
     it++;
     const tp = run.fused(top, {
@@ -331,10 +364,10 @@ async function bicgstabImpl<A extends ArrayObject>(
     });
     run.setState(e);
     xp.dispose(w.full, w.half, u.rr, s.ss);
-    stop = await run.endIteration(it, {
+    stop = yield* run.endIteration(it, {
       save: () => ({ r, rt, rho, rhoPrev, alpha, omega, p, v, phat, shat, t }),
       load: (s) => ({ r, rt, rho, rhoPrev, alpha, omega, p, v, phat, shat, t } = s),
     });
   }
-  return await run.finish(it, false, [r, rt, rho, rhoPrev, alpha, omega, p, v, phat, shat, t]);
+  return yield* run.finish(it, false, [r, rt, rho, rhoPrev, alpha, omega, p, v, phat, shat, t]);
 }

@@ -8,7 +8,16 @@ import { defineFused, runFused } from "../array_api/fuse.ts";
 import { checkMaxiter, checkTolerance, type PreparedSystem, prepareSystem } from "./_prepare.ts";
 import { DiagonalOperator } from "./diagonal_operator.ts";
 import { ConvergenceMonitor } from "./_convergence.ts";
-import { col, emptyStats, residualVector, trueResidualNorm } from "./_batch.ts";
+import {
+  callbackDone,
+  deferDispose,
+  driveAsync,
+  fastPathDone,
+  readBack,
+  solveSync,
+  type Steps,
+} from "./_drive.ts";
+import { Cols, emptyStats, preparedTemps, residualVector, trueResidualNorm } from "./_batch.ts";
 import { compactable } from "./_compaction.ts";
 import {
   type AnyOperatorInput,
@@ -153,27 +162,63 @@ export function cg<T extends AnyOperatorInput>(
   b: VectorInput<ArrayOfOperator<T>>,
   options?: CgOptions<ArrayOfOperator<T>>,
 ): Promise<SolveResult<ArrayOfOperator<T>>> {
-  return cgImpl(A, b, options ?? {}) as Promise<SolveResult<ArrayOfOperator<T>>>;
+  return driveAsync(cgSteps(A, b, options ?? {}, false)) as Promise<
+    SolveResult<ArrayOfOperator<T>>
+  >;
 }
 
-async function cgImpl<A extends ArrayObject>(
+/**
+ * {@linkcode cg}, synchronously: the same arguments, options, semantics and result, returned
+ * directly instead of in a promise (for CPU users, and for `tf.customGrad`, whose forward and
+ * backward functions must be synchronous). Host readbacks use `xp.toHostSync`, so the convergence
+ * check runs after every iteration. A backend's whole-loop fast path
+ * (`xp.solvers.cg`, which is asynchronous) is not used: the portable loop runs instead.
+ *
+ * A namespace without `toHostSync` (WebGPU, which must wait for the device) is a `TypeError`
+ * pointing to {@linkcode cg}; so is a `callback` that returns a promise.
+ *
+ * @example
+ * ```ts
+ * import { cgSync } from "./cg.ts";
+ * import { poisson2d } from "../sparse/gallery.ts";
+ * import { cpu as xp } from "../backends/cpu/mod.ts";
+ * const r = cgSync(poisson2d(16), xp.ones([2, 256]), { rtol: 1e-8 }); // no await
+ * console.log(r.info, r.iterations, r.residualNorm);
+ * ```
+ */
+export function cgSync<T extends AnyOperatorInput>(
+  A: T,
+  b: VectorInput<ArrayOfOperator<T>>,
+  options?: CgOptions<ArrayOfOperator<T>>,
+): SolveResult<ArrayOfOperator<T>> {
+  return solveSync(
+    "cg",
+    { A, b, x0: options?.x0, M: options?.M },
+    () => cgSteps(A, b, options ?? {}, true),
+  ) as SolveResult<ArrayOfOperator<T>>;
+}
+
+function* cgSteps<A extends ArrayObject>(
   A: unknown,
   b: unknown,
   options: CgOptions<A>,
-): Promise<SolveResult<A>> {
+  sync: boolean,
+): Steps<SolveResult<A>, A> {
   const label = "cg";
   const rtol = checkTolerance(label, "rtol", options.rtol, 1e-5);
   const atol = checkTolerance(label, "atol", options.atol, 0);
   const sys = prepareSystem<A>(label, A, b, { square: true, x0: options.x0, M: options.M });
+  yield* deferDispose(sys.xp, preparedTemps(sys, b));
   const { xp, n, nSys, batch, dtype } = sys;
   const maxiter = checkMaxiter(label, "maxiter", options.maxiter, Math.max(10 * n, 1));
   if (nSys === 0 || n === 0) {
     xp.dispose(...sys.finite.map((f) => f.ok));
     return { x: sys.x, ...emptyStats(nSys), ...(options.history ? { residualHistory: [] } : {}) };
   }
-  // A backend's fused whole-loop CG (capability hook), when it accepts this problem.
-  const fast = fastPath(sys, A, options, rtol, atol, maxiter);
-  if (fast) return await fast;
+  // A backend's fused whole-loop CG (capability hook), when it accepts this problem. The hook
+  // returns a promise: a synchronous solve runs the portable loop instead.
+  const fast = sync ? null : fastPath(sys, A, options, rtol, atol, maxiter);
+  if (fast) return yield* fastPathDone<SolveResult<A>, A>(fast);
 
   // Compaction (see _compaction.ts) needs the whole batch in one axis; callbacks and history
   // are defined on the full batch, so they turn it off.
@@ -181,6 +226,7 @@ async function cgImpl<A extends ArrayObject>(
   const compactor = cs.compactor;
   let op = cs.op, M = cs.M;
   const b0 = cs.b;
+  if (b0 !== sys.b) yield* deferDispose(xp, [b0]);
   const shapeV = compactor ? [nSys, n] : [...batch, n];
   const shapeS = compactor ? [nSys] : batch;
 
@@ -190,7 +236,9 @@ async function cgImpl<A extends ArrayObject>(
   const s0 = runFused(xp, initSums, { b: b0, r });
   const st0 = runFused(xp, initState, { bb: s0.bb, rr: s0.rr, rtol, atol });
   xp.dispose(s0.bb);
-  ({ x, r } = runFused(xp, zeroOut, { x, r, zero: col(xp, st0.zero) }, { out: { x, r } }));
+  const views = new Cols(xp);
+  ({ x, r } = runFused(xp, zeroOut, { x, r, zero: views.col(st0.zero) }, { out: { x, r } }));
+  views.release();
   xp.dispose(st0.zero);
   let active = st0.active, info = st0.info, res = st0.res, tol = st0.tol;
   let iters = xp.zeros(shapeS, { dtype: "int32" });
@@ -242,7 +290,7 @@ async function cgImpl<A extends ArrayObject>(
 
   // ---- iterations
   let it = 0;
-  let stop = await mon.check(0, rowsNow(false));
+  let stop = yield* mon.check(0, rowsNow(false));
   while (!stop && it < maxiter) {
     it++;
     let rho: A;
@@ -252,11 +300,11 @@ async function cgImpl<A extends ArrayObject>(
     } else {
       rho = rr;
     }
-    const activeC = col(xp, active);
+    const activeC = views.col(active);
     ({ p } = runFused(
       xp,
       direction,
-      { z: z ?? r, p, rho: col(xp, rho), rhoPrev: col(xp, rhoPrev), active: activeC },
+      { z: z ?? r, p, rho: views.col(rho), rhoPrev: views.col(rhoPrev), active: activeC },
       { out: { p } },
     ));
     q = op.matvec(p, q);
@@ -265,9 +313,10 @@ async function cgImpl<A extends ArrayObject>(
     ({ x, r, rr: rrNew } = runFused(
       xp,
       update,
-      { x, r, p, q, rho: col(xp, rho), pq: col(xp, pq), active: activeC },
+      { x, r, p, q, rho: views.col(rho), pq: views.col(pq), active: activeC },
       { out: { x, r } },
     ));
+    views.release();
     xp.dispose(pq);
     const s = runFused(xp, state, { rr: rrNew, rho, rhoPrev, active, iters, info, tol });
     xp.dispose(active, iters, info, rhoPrev, res, rr);
@@ -276,11 +325,10 @@ async function cgImpl<A extends ArrayObject>(
     rr = rrNew;
     if (options.history) mon.record(it, xp.astype(res, dtype, { copy: true }));
     if (options.callback) {
-      const ret = options.callback(x, it);
-      if (ret instanceof Promise) await ret;
+      yield* callbackDone<A>(options.callback(x, it));
     }
     if (mon.due(it)) {
-      stop = await mon.check(it, rowsNow(mon.wantsTrueResidual));
+      stop = yield* mon.check(it, rowsNow(mon.wantsTrueResidual));
       if (!stop) maybeCompact(it);
     }
   }
@@ -297,7 +345,7 @@ async function cgImpl<A extends ArrayObject>(
     const f = (a: A) => (a.dtype === dtype ? a : xp.astype(a, dtype));
     const parts = [f(iters), f(info), tr];
     const stacked = xp.stack(parts, { axis: 0 });
-    const h = Float64Array.from(await xp.toHost(stacked) as ArrayLike<number>);
+    const h = Float64Array.from((yield* readBack(xp, stacked)) as ArrayLike<number>);
     xp.dispose(stacked, ...parts, iters, info);
     rows = {
       iters: h.subarray(0, nSys),
@@ -305,7 +353,7 @@ async function cgImpl<A extends ArrayObject>(
       trueRes: h.subarray(2 * nSys),
     };
   } else {
-    const final = await mon.finish(it, ["iters", "info", "trueRes"], () => rowsNow(true));
+    const final = yield* mon.finish(it, ["iters", "info", "trueRes"], () => rowsNow(true));
     rows = final.rows;
     xp.dispose(p, r, rr, rhoPrev, active, iters, info, res, tol);
     xp.dispose(...[q, z, trueRes].filter((v): v is A => v !== undefined));
@@ -317,7 +365,11 @@ async function cgImpl<A extends ArrayObject>(
     out.info[k] = code < 0 ? code : its >= maxiter ? maxiter : 0;
     out.residualNorm[k] = rows.trueRes[k];
   }
-  if (compactor) x = xp.reshape(x, [...batch, n]);
+  if (compactor) {
+    const flat = x;
+    x = xp.reshape(x, [...batch, n]);
+    if (x !== flat) xp.dispose(flat);
+  }
   // each system's history ends at its own last iteration (frozen systems repeat their value)
   const hist = options.history
     ? mon.historyPerSystem().map((h, k) => h.slice(0, out.iterations[k] + 1))

@@ -7,6 +7,7 @@ import type { ArrayObject } from "../array_api/types.ts";
 import { defineFused } from "../array_api/fuse.ts";
 import { epsOf } from "./_batch.ts";
 import { startShort } from "./_short_common.ts";
+import { driveAsync, solveSync, type Steps } from "./_drive.ts";
 import {
   type AnyOperatorInput,
   type ArrayOfOperator,
@@ -143,15 +144,47 @@ export function cgs<T extends AnyOperatorInput>(
   b: VectorInput<ArrayOfOperator<T>>,
   options?: CgsOptions<ArrayOfOperator<T>>,
 ): Promise<SolveResult<ArrayOfOperator<T>>> {
-  return cgsImpl(A, b, options ?? {}) as Promise<SolveResult<ArrayOfOperator<T>>>;
+  return driveAsync(cgsSteps(A, b, options ?? {})) as Promise<
+    SolveResult<ArrayOfOperator<T>>
+  >;
 }
 
-async function cgsImpl<A extends ArrayObject>(
+/**
+ * {@linkcode cgs}, synchronously: the same arguments, options, semantics and result, returned
+ * directly instead of in a promise (for CPU users, and for `tf.customGrad`, whose forward and
+ * backward functions must be synchronous). Host readbacks use `xp.toHostSync`, so the convergence
+ * check runs after every iteration.
+ *
+ * A namespace without `toHostSync` (WebGPU, which must wait for the device) is a `TypeError`
+ * pointing to {@linkcode cgs}; so is a `callback` that returns a promise.
+ *
+ * @example
+ * ```ts
+ * import { cgsSync } from "./cgs.ts";
+ * import { cpu as xp } from "../backends/cpu/mod.ts";
+ * const A = xp.asarray([[4, 2, 0, 1], [3, 0, 0, 2], [0, 1, 1, 1], [0, 2, 1, 0]]);
+ * const r = cgsSync(A, xp.asarray([-1, -0.5, -1, 2]));
+ * console.log(r.info[0], r.iterations[0], r.residualNorm[0]);
+ * ```
+ */
+export function cgsSync<T extends AnyOperatorInput>(
+  A: T,
+  b: VectorInput<ArrayOfOperator<T>>,
+  options?: CgsOptions<ArrayOfOperator<T>>,
+): SolveResult<ArrayOfOperator<T>> {
+  return solveSync(
+    "cgs",
+    { A, b, x0: options?.x0, M: options?.M },
+    () => cgsSteps(A, b, options ?? {}),
+  ) as SolveResult<ArrayOfOperator<T>>;
+}
+
+function* cgsSteps<A extends ArrayObject>(
   A: unknown,
   b: unknown,
   options: CgsOptions<A>,
-): Promise<SolveResult<A>> {
-  const start = startShort<A>(
+): Steps<SolveResult<A>, A> {
+  const start = yield* startShort<A>(
     { label: "cgs", defaultMaxiter: (n) => 10 * n, checkAtStart: true },
     A,
     b,
@@ -175,7 +208,7 @@ async function cgsImpl<A extends ArrayObject>(
   let phat: A | undefined, vhat: A | undefined, uhat: A | undefined, ax: A | undefined;
 
   let it = 0;
-  let stop = await run.begin();
+  let stop = yield* run.begin();
   while (!stop && it < maxiter) {
     it++;
     const t = run.fused(top, { active: run.active, rho, rhoPrev, info: run.info, rhotol });
@@ -213,10 +246,10 @@ async function cgsImpl<A extends ArrayObject>(
     rho = res.rho;
     run.endStep(m.go, res.rr);
     xp.dispose(m.go, m.alpha, res.rr);
-    stop = await run.endIteration(it, {
+    stop = yield* run.endIteration(it, {
       save: () => ({ r, rt, rho, rhoPrev, p, q, u, phat, vhat, uhat, ax }),
       load: (s) => ({ r, rt, rho, rhoPrev, p, q, u, phat, vhat, uhat, ax } = s),
     });
   }
-  return await run.finish(it, false, [r, rt, rho, rhoPrev, p, q, u, phat, vhat, uhat, ax]);
+  return yield* run.finish(it, false, [r, rt, rho, rhoPrev, p, q, u, phat, vhat, uhat, ax]);
 }

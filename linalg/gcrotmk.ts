@@ -8,7 +8,8 @@ import { defineFused, runFused } from "../array_api/fuse.ts";
 import { fmtShape } from "../array_api/shapes.ts";
 import { checkMaxiter, checkTolerance, prepareSystem, toArray } from "./_prepare.ts";
 import { ConvergenceMonitor } from "./_convergence.ts";
-import { col, emptyStats, epsOf, trueResidualNorm } from "./_batch.ts";
+import { callbackDone, deferDispose, driveAsync, solveSync, type Steps } from "./_drive.ts";
+import { Cols, emptyStats, epsOf, preparedTemps, trueResidualNorm } from "./_batch.ts";
 import { combine, historyOf, IndexCache, matvecSmall, normSq } from "./_arnoldi.ts";
 import { fgmres } from "./_arnoldi_fgmres.ts";
 import {
@@ -293,14 +294,46 @@ export function gcrotmk<T extends AnyOperatorInput>(
   b: VectorInput<ArrayOfOperator<T>>,
   options?: GcrotmkOptions<ArrayOfOperator<T>>,
 ): Promise<SolveResult<ArrayOfOperator<T>>> {
-  return gcrotmkImpl(A, b, options ?? {}) as Promise<SolveResult<ArrayOfOperator<T>>>;
+  return driveAsync(gcrotmkSteps(A, b, options ?? {})) as Promise<
+    SolveResult<ArrayOfOperator<T>>
+  >;
 }
 
-async function gcrotmkImpl<A extends ArrayObject>(
+/**
+ * {@linkcode gcrotmk}, synchronously: the same arguments, options, semantics and result, returned
+ * directly instead of in a promise (for CPU users, and for `tf.customGrad`, whose forward and
+ * backward functions must be synchronous). Host readbacks use `xp.toHostSync`, so the convergence
+ * check runs after every iteration.
+ *
+ * A namespace without `toHostSync` (WebGPU, which must wait for the device) is a `TypeError`
+ * pointing to {@linkcode gcrotmk}; so is a `callback` that returns a promise.
+ *
+ * @example
+ * ```ts
+ * import { gcrotmkSync } from "./gcrotmk.ts";
+ * import { cpu as xp } from "../backends/cpu/mod.ts";
+ * const A = xp.asarray([[3, 2, 0], [1, -1, 0], [0, 5, 1]]);
+ * const r = gcrotmkSync(A, xp.asarray([2, 4, -1]), { atol: 1e-5 });
+ * console.log(r.info[0], r.residualNorm[0] < 1e-5);       // 0 true
+ * ```
+ */
+export function gcrotmkSync<T extends AnyOperatorInput>(
+  A: T,
+  b: VectorInput<ArrayOfOperator<T>>,
+  options?: GcrotmkOptions<ArrayOfOperator<T>>,
+): SolveResult<ArrayOfOperator<T>> {
+  return solveSync(
+    "gcrotmk",
+    { A, b, x0: options?.x0, M: options?.M },
+    () => gcrotmkSteps(A, b, options ?? {}),
+  ) as SolveResult<ArrayOfOperator<T>>;
+}
+
+function* gcrotmkSteps<A extends ArrayObject>(
   A: unknown,
   b: unknown,
   options: GcrotmkOptions<A>,
-): Promise<SolveResult<A>> {
+): Steps<SolveResult<A>, A> {
   const label = "gcrotmk";
   const rtol = checkTolerance(label, "rtol", options.rtol, 1e-5);
   const atol = checkTolerance(label, "atol", options.atol, 0);
@@ -318,6 +351,7 @@ async function gcrotmkImpl<A extends ArrayObject>(
   }
   const discardC = options.discardC ?? false;
   const sys = prepareSystem<A>(label, A, b, { square: true, x0: options.x0, M: options.M });
+  yield* deferDispose(sys.xp, preparedTemps(sys, b));
   const { xp, n, nSys, batch, dtype } = sys;
   const vshape = [...batch, n];
   const toVec = (v: unknown, what: string): A => {
@@ -366,7 +400,8 @@ async function gcrotmkImpl<A extends ArrayObject>(
   const s0 = runFused(xp, initSums, { b: sys.b, r });
   const st0 = runFused(xp, initState, { bb: s0.bb, rtol, atol });
   xp.dispose(s0.bb, s0.rr);
-  ({ x, r } = runFused(xp, zeroOut, { x, r, zero: col(xp, st0.zero) }, { out: { x, r } }));
+  const views = new Cols(xp); // [...batch, 1] views, released once per cycle
+  ({ x, r } = runFused(xp, zeroOut, { x, r, zero: views.col(st0.zero) }, { out: { x, r } }));
   xp.dispose(st0.zero);
   const tol = st0.tol;
   let { active, info, rnorm } = st0;
@@ -395,7 +430,7 @@ async function gcrotmkImpl<A extends ArrayObject>(
           const o = runFused(
             xp,
             axpy2,
-            { c, u, cp: q.c, up: q.u, al: col(xp, d) },
+            { c, u, cp: q.c, up: q.u, al: views.col(d) },
             { out: { c, u } },
           );
           xp.dispose(d, cc);
@@ -405,7 +440,7 @@ async function gcrotmkImpl<A extends ArrayObject>(
       // SciPy drops vectors with |R_jj| < 1e-12·|R_00| (here: each dependent one, not the rest)
       const nm = runFused(xp, normalize, { cc, ref: ref ?? 0, thr: ref ? 1e-12 : 0, keep });
       if (!ref) ref = xp.astype(nm.nrm, dtype, { copy: true });
-      const sc = runFused(xp, scale2, { c, u, s: col(xp, nm.s) }, { out: { c, u } });
+      const sc = runFused(xp, scale2, { c, u, s: views.col(nm.s) }, { out: { c, u } });
       xp.dispose(cc, nm.nrm);
       Q.push({ c: sc.c, u: sc.u, owned: true });
       valid.push(nm.s);
@@ -415,7 +450,7 @@ async function gcrotmkImpl<A extends ArrayObject>(
     validS = valid.reverse();
     for (const p of CU) {
       const { d } = runFused(xp, dot, { a: p.c, b: r });
-      ({ x, r } = runFused(xp, project, { x, r, c: p.c, u: p.u, y: col(xp, d) }, {
+      ({ x, r } = runFused(xp, project, { x, r, c: p.c, u: p.u, y: views.col(d) }, {
         out: { x, r },
       }));
       xp.dispose(d);
@@ -441,9 +476,9 @@ async function gcrotmkImpl<A extends ArrayObject>(
   let stop = false;
   let j = 0;
   for (; j < maxiter && !stop; j++) {
+    views.release();
     if (options.callback) {
-      const ret = options.callback(x, j + 1);
-      if (ret instanceof Promise) await ret;
+      yield* callbackDone<A>(options.callback(x, j + 1));
     }
     // ---- convergence test at the top of the outer iteration
     let rr = runFused(xp, normSq, { w: r }).ww;
@@ -452,13 +487,13 @@ async function gcrotmkImpl<A extends ArrayObject>(
       const ax = op.matvec(x);
       const rt = runFused(xp, residual, { b: sys.b, ax }, { out: { r: ax } });
       const rc = runFused(xp, recheck, { rr, rtt: rt.rr, active, tol });
-      r = runFused(xp, select, { keep: col(xp, rc.cand), a: rt.r, b: r }, { out: { r } }).r;
+      r = runFused(xp, select, { keep: views.col(rc.cand), a: rt.r, b: r }, { out: { r } }).r;
       xp.dispose(rr, rt.r, rc.cand);
       rr = rc.rr;
       trueRR = rt.rr;
     }
     const kb = runFused(xp, keepBest, { rr: trueRR, bestRR });
-    xBest = runFused(xp, select, { keep: col(xp, kb.better), a: x, b: xBest }, {
+    xBest = runFused(xp, select, { keep: views.col(kb.better), a: x, b: xBest }, {
       out: { r: xBest },
     }).r;
     xp.dispose(bestRR, kb.better);
@@ -472,7 +507,7 @@ async function gcrotmkImpl<A extends ArrayObject>(
     if (j === 0 || !mon.wantsTrueResidual || mon.due(it)) {
       const rows = rowsNow();
       if (j === 0) validS.forEach((v, i) => (rows[`cu${i}`] = v));
-      stop = await mon.check(it, rows);
+      stop = yield* mon.check(it, rows);
       if (j === 0 && validS.length > 0 && mon.last?.iteration === 0) {
         // pairs dropped as dependent for every system leave the list, as in SciPy
         const last = mon.last;
@@ -489,10 +524,10 @@ async function gcrotmkImpl<A extends ArrayObject>(
 
     // ---- inner FGMRES on A M from r / ‖r‖ with C projected out
     const part = active;
-    const v0 = runFused(xp, scaleKeep1, { w: r, s: col(xp, t.scale), keep: col(xp, part) }).v;
+    const v0 = runFused(xp, scaleKeep1, { w: r, s: views.col(t.scale), keep: views.col(part) }).v;
     const L = CU.length;
     const startIt = it;
-    const fg = await fgmres({
+    const fg = yield* fgmres({
       xp,
       op,
       lpsolve: null,
@@ -508,11 +543,11 @@ async function gcrotmkImpl<A extends ArrayObject>(
       eps,
       zero,
       idx,
-      onStep: async (inner) => {
+      onStep: function* (inner) {
         it++;
         if (!mon.due(it)) return false;
         innerRow = inner;
-        stop = await mon.check(it, rowsNow());
+        stop = yield* mon.check(it, rowsNow());
         innerRow = noInner;
         const last = mon.last;
         return stop ||
@@ -522,10 +557,10 @@ async function gcrotmkImpl<A extends ArrayObject>(
     const { J } = fg;
     xp.dispose(t.scale, t.atolRel);
     // ---- ux = (Z − U B) y, cx = V H y
-    const ys = runFused(xp, scaleRows, { y: fg.y, s: col(xp, t.beta) }, { out: { y: fg.y } }).y;
+    const ys = runFused(xp, scaleRows, { y: fg.y, s: views.col(t.beta) }, { out: { y: fg.y } }).y;
     xp.dispose(t.beta);
     const keepS = runFused(xp, keepOf, { a: part, b: fg.ok }).k;
-    const keep0 = col(xp, keepS);
+    const keep0 = views.col(keepS);
     let ux = combine(xp, zerosV(), fg.zs, ys, J, keep0, idx, dtype);
     if (L > 0 && fg.B) {
       const by = matvecSmall(xp, fg.B, ys);
@@ -547,17 +582,17 @@ async function gcrotmkImpl<A extends ArrayObject>(
     });
     xp.dispose(cxr.rr, ux.rr, info, fg.ok, fg.pres);
     info = p.info;
-    const upd = col(xp, p.upd);
+    const upd = views.col(p.upd);
     const sd = runFused(
       xp,
       scaleDot,
-      { cx: cxr.r, ux: ux.r, a: col(xp, p.a), r, keep: upd },
+      { cx: cxr.r, ux: ux.r, a: views.col(p.a), r, keep: upd },
       { out: { cx: cxr.r, ux: ux.r } },
     );
     ({ r, x } = runFused(
       xp,
       update,
-      { r, x, cx: sd.cx, ux: sd.ux, gamma: col(xp, sd.gamma), keep: upd },
+      { r, x, cx: sd.cx, ux: sd.ux, gamma: views.col(sd.gamma), keep: upd },
       { out: { r, x } },
     ));
     xp.dispose(sd.gamma, p.a, active);
@@ -629,7 +664,7 @@ async function gcrotmkImpl<A extends ArrayObject>(
         const o = runFused(
           xp,
           axpy2,
-          { c: c.r, u: uu, cp: q.c, up: q.u, al: col(xp, d) },
+          { c: c.r, u: uu, cp: q.c, up: q.u, al: views.col(d) },
           { out: { c: c.r, u: uu } },
         );
         xp.dispose(d, c.rr);
@@ -642,7 +677,7 @@ async function gcrotmkImpl<A extends ArrayObject>(
         thr: 0,
         keep: xp.reshape(all, batch),
       });
-      const sc = runFused(xp, scale2, { c: c.r, u: uu, s: col(xp, nm.s) }, {
+      const sc = runFused(xp, scale2, { c: c.r, u: uu, s: views.col(nm.s) }, {
         out: { c: c.r, u: uu },
       });
       xp.dispose(c.rr, nm.s, nm.nrm);
@@ -656,7 +691,7 @@ async function gcrotmkImpl<A extends ArrayObject>(
   const needTrue = !stop && j >= maxiter;
   let trueRes: A | undefined;
   const bres = runFused(xp, bestRes, { bestRR }).r;
-  const final = await mon.finish(
+  const final = yield* mon.finish(
     it,
     ["iters", "info", "active", "bestRes", needTrue ? "trueRes" : "res"],
     () => {
@@ -666,7 +701,8 @@ async function gcrotmkImpl<A extends ArrayObject>(
     },
   );
   const resRow = needTrue ? final.rows.trueRes : final.rows.res;
-  x = runFused(xp, pickBest, { x, best: xBest, info: col(xp, info) }, { out: { x } }).x;
+  x = runFused(xp, pickBest, { x, best: xBest, info: views.col(info) }, { out: { x } }).x;
+  views.release();
   if (trueRes) xp.dispose(trueRes);
   xp.dispose(bres, xBest, bestRR);
   xp.dispose(zero, noInner, tol, active, info, rnorm, iters, r);

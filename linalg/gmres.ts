@@ -7,7 +7,8 @@ import type { ArrayObject } from "../array_api/types.ts";
 import { defineFused, runFused } from "../array_api/fuse.ts";
 import { checkMaxiter, checkTolerance, prepareSystem } from "./_prepare.ts";
 import { ConvergenceMonitor } from "./_convergence.ts";
-import { col, emptyStats, epsOf } from "./_batch.ts";
+import { callbackDone, deferDispose, driveAsync, solveSync, type Steps } from "./_drive.ts";
+import { Cols, emptyStats, epsOf, preparedTemps } from "./_batch.ts";
 import {
   applyRotations,
   combine,
@@ -316,14 +317,47 @@ export function gmres<T extends AnyOperatorInput>(
   b: VectorInput<ArrayOfOperator<T>>,
   options?: GmresOptions<ArrayOfOperator<T>>,
 ): Promise<SolveResult<ArrayOfOperator<T>>> {
-  return gmresImpl(A, b, options ?? {}) as Promise<SolveResult<ArrayOfOperator<T>>>;
+  return driveAsync(gmresSteps(A, b, options ?? {})) as Promise<
+    SolveResult<ArrayOfOperator<T>>
+  >;
 }
 
-async function gmresImpl<A extends ArrayObject>(
+/**
+ * {@linkcode gmres}, synchronously: the same arguments, options, semantics and result, returned
+ * directly instead of in a promise (for CPU users, and for `tf.customGrad`, whose forward and
+ * backward functions must be synchronous). Host readbacks use `xp.toHostSync`, so the convergence
+ * check runs after every iteration.
+ *
+ * A namespace without `toHostSync` (WebGPU, which must wait for the device) is a `TypeError`
+ * pointing to {@linkcode gmres}; so is a `callback` that returns a promise.
+ *
+ * @example
+ * ```ts
+ * import { gmresSync } from "./gmres.ts";
+ * import { cpu as xp } from "../backends/cpu/mod.ts";
+ * const A = xp.asarray([[3, 2, 0], [1, -1, 0], [0, 5, 1]]);
+ * const b = xp.asarray([[2, 4, -1], [1, 0, 0]]);          // two right-hand sides
+ * const r = gmresSync(A, b, { atol: 1e-5 });
+ * console.log(r.info, r.iterations);                      // Int32Array [0, 0] Int32Array [3, 3]
+ * ```
+ */
+export function gmresSync<T extends AnyOperatorInput>(
+  A: T,
+  b: VectorInput<ArrayOfOperator<T>>,
+  options?: GmresOptions<ArrayOfOperator<T>>,
+): SolveResult<ArrayOfOperator<T>> {
+  return solveSync(
+    "gmres",
+    { A, b, x0: options?.x0, M: options?.M },
+    () => gmresSteps(A, b, options ?? {}),
+  ) as SolveResult<ArrayOfOperator<T>>;
+}
+
+function* gmresSteps<A extends ArrayObject>(
   A: unknown,
   b: unknown,
   options: GmresOptions<A>,
-): Promise<SolveResult<A>> {
+): Steps<SolveResult<A>, A> {
   const label = "gmres";
   const rtol = checkTolerance(label, "rtol", options.rtol, 1e-5);
   const atol = checkTolerance(label, "atol", options.atol, 0);
@@ -337,6 +371,7 @@ async function gmresImpl<A extends ArrayObject>(
     throw new TypeError(`${label}: callback must be a function`);
   }
   const sys = prepareSystem<A>(label, A, b, { square: true, x0: options.x0, M: options.M });
+  yield* deferDispose(sys.xp, preparedTemps(sys, b));
   const { xp, n, nSys, batch, dtype } = sys;
   const maxiter = checkMaxiter(label, "maxiter", options.maxiter, Math.max(10 * n, 1));
   const restartOpt = checkMaxiter(label, "restart", options.restart, 20);
@@ -365,7 +400,9 @@ async function gmresImpl<A extends ArrayObject>(
   if (mb !== sys.b) xp.dispose(mb);
   const st0 = runFused(xp, initState, { bb: s0.bb, rr: s0.rr, mbb: s0.mbb, rtol, atol });
   xp.dispose(s0.bb, s0.rr, s0.mbb);
-  ({ x, r } = runFused(xp, zeroOut, { x, r, zero: col(xp, st0.zero) }, { out: { x, r } }));
+  const views = new Cols(xp); // [...batch, 1] views, released once their use is recorded
+  ({ x, r } = runFused(xp, zeroOut, { x, r, zero: views.col(st0.zero) }, { out: { x, r } }));
+  views.release();
   xp.dispose(st0.zero);
   const { tol, bnrm } = st0;
   let { active, info, rnorm, ptol } = st0;
@@ -393,7 +430,7 @@ async function gmresImpl<A extends ArrayObject>(
   if (options.history) mon.record(0, xp.sqrt(ss0));
 
   let it = 0;
-  let stop = await mon.check(0, rowsNow());
+  let stop = yield* mon.check(0, rowsNow());
   let cycle = 0;
   const zero = xp.zeros(batch, { dtype });
   while (!stop && cycle < maxiter) {
@@ -415,9 +452,10 @@ async function gmresImpl<A extends ArrayObject>(
     ({ v } = runFused(
       xp,
       scaleKeep,
-      { w: v, s: col(xp, cs0.scale), keep: col(xp, inner) },
+      { w: v, s: views.col(cs0.scale), keep: views.col(inner) },
       { out: { v } },
     ));
+    views.release();
     xp.dispose(cs0.scale);
     const V: A[] = [v];
     const S: A[] = [cs0.s0];
@@ -466,9 +504,10 @@ async function gmresImpl<A extends ArrayObject>(
       const nv = runFused(
         xp,
         nextV,
-        { w: o.w, hh1: col(xp, o.ww), keep: col(xp, inner) },
+        { w: o.w, hh1: views.col(o.ww), keep: views.col(inner) },
         { out: { v: o.w } },
       );
+      views.release();
       xp.dispose(o.ww);
       V.push(nv.v);
       if (options.history) {
@@ -479,12 +518,11 @@ async function gmresImpl<A extends ArrayObject>(
       J = c + 1;
       if (callback && cbType !== "x") {
         const { q } = runFused(xp, divide, { a: presid, b: bnrm });
-        const ret = callback(q, it);
-        if (ret instanceof Promise) await ret;
+        yield* callbackDone<A>(callback(q, it));
         xp.dispose(q);
       }
       if (mon.due(it)) {
-        stop = await mon.check(it, rowsNow());
+        stop = yield* mon.check(it, rowsNow());
         if (stop) break;
         const last = mon.last;
         if (last && last.iteration > cycleIt && last.rows.inner.every((e) => e === 0)) break;
@@ -500,12 +538,13 @@ async function gmresImpl<A extends ArrayObject>(
         S: Sst,
         rd: rdSt,
         idx: ix,
-        iters: col(xp, iters),
-        iters0: col(xp, iters0),
+        iters: views.col(iters),
+        iters0: views.col(iters0),
         top: J - 1,
       }, {
         dtype,
       });
+      views.release();
       xp.dispose(Sst);
       let y = bi.y, yk = bi.yk, rk = bi.rk;
       let nf: A | null = null;
@@ -516,17 +555,19 @@ async function gmresImpl<A extends ArrayObject>(
           rd: rdSt,
           idx: ix,
           k,
-          yk: col(xp, yk),
-          rk: col(xp, rk),
+          yk: views.col(yk),
+          rk: views.col(rk),
         }, { dtype, out: { y } });
+        views.release();
         xp.dispose(yk, rk);
         if (nf) xp.dispose(nf);
         ({ y, yk, rk, nf } = bs);
       }
       xp.dispose(yk, rk, rdSt);
       const { keep } = runFused(xp, keepProg, { active, info, nf: nf! });
-      const cb = combine(xp, x, V, y, J, col(xp, keep), idx, dtype);
+      const cb = combine(xp, x, V, y, J, views.col(keep), idx, dtype);
       x = cb.r;
+      views.release();
       xp.dispose(cb.rr, keep, y);
       const ax = op.matvec(x);
       const rs = runFused(xp, residual, { b: sys.b, ax }, { out: { r: ax } });
@@ -556,15 +597,14 @@ async function gmresImpl<A extends ArrayObject>(
     if (stop) break;
     cycle++;
     if (callback && cbType === "x") {
-      const ret = callback(x, cycle);
-      if (ret instanceof Promise) await ret;
+      yield* callbackDone<A>(callback(x, cycle));
     }
-    if (!mon.wantsTrueResidual || mon.due(it)) stop = await mon.check(it, rowsNow());
+    if (!mon.wantsTrueResidual || mon.due(it)) stop = yield* mon.check(it, rowsNow());
   }
   if (v0) xp.dispose(v0);
   if (ss0) xp.dispose(ss0);
 
-  const final = await mon.finish(it, ["iters", "info", "res", "active"], rowsNow);
+  const final = yield* mon.finish(it, ["iters", "info", "res", "active"], rowsNow);
   xp.dispose(r, zero, tol, bnrm, active, info, rnorm, ptol, iters, pmf, presid, inner);
   idx.dispose();
   const out = emptyStats(nSys);

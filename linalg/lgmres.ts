@@ -8,7 +8,8 @@ import { defineFused, runFused } from "../array_api/fuse.ts";
 import { fmtShape } from "../array_api/shapes.ts";
 import { checkMaxiter, checkTolerance, prepareSystem, toArray } from "./_prepare.ts";
 import { ConvergenceMonitor } from "./_convergence.ts";
-import { col, emptyStats, epsOf, trueResidualNorm } from "./_batch.ts";
+import { callbackDone, deferDispose, driveAsync, solveSync, type Steps } from "./_drive.ts";
+import { Cols, emptyStats, epsOf, preparedTemps, trueResidualNorm } from "./_batch.ts";
 import { combine, historyOf, IndexCache, matvecSmall, normSq, scaleKeep } from "./_arnoldi.ts";
 import { fgmres, type OuterVector } from "./_arnoldi_fgmres.ts";
 import {
@@ -234,14 +235,46 @@ export function lgmres<T extends AnyOperatorInput>(
   b: VectorInput<ArrayOfOperator<T>>,
   options?: LgmresOptions<ArrayOfOperator<T>>,
 ): Promise<SolveResult<ArrayOfOperator<T>>> {
-  return lgmresImpl(A, b, options ?? {}) as Promise<SolveResult<ArrayOfOperator<T>>>;
+  return driveAsync(lgmresSteps(A, b, options ?? {})) as Promise<
+    SolveResult<ArrayOfOperator<T>>
+  >;
 }
 
-async function lgmresImpl<A extends ArrayObject>(
+/**
+ * {@linkcode lgmres}, synchronously: the same arguments, options, semantics and result, returned
+ * directly instead of in a promise (for CPU users, and for `tf.customGrad`, whose forward and
+ * backward functions must be synchronous). Host readbacks use `xp.toHostSync`, so the convergence
+ * check runs after every iteration.
+ *
+ * A namespace without `toHostSync` (WebGPU, which must wait for the device) is a `TypeError`
+ * pointing to {@linkcode lgmres}; so is a `callback` that returns a promise.
+ *
+ * @example
+ * ```ts
+ * import { lgmresSync } from "./lgmres.ts";
+ * import { cpu as xp } from "../backends/cpu/mod.ts";
+ * const A = xp.asarray([[3, 2, 0], [1, -1, 0], [0, 5, 1]]);
+ * const r = lgmresSync(A, xp.asarray([2, 4, -1]), { atol: 1e-5 });
+ * console.log(r.info[0], r.residualNorm[0] < 1e-5);       // 0 true
+ * ```
+ */
+export function lgmresSync<T extends AnyOperatorInput>(
+  A: T,
+  b: VectorInput<ArrayOfOperator<T>>,
+  options?: LgmresOptions<ArrayOfOperator<T>>,
+): SolveResult<ArrayOfOperator<T>> {
+  return solveSync(
+    "lgmres",
+    { A, b, x0: options?.x0, M: options?.M },
+    () => lgmresSteps(A, b, options ?? {}),
+  ) as SolveResult<ArrayOfOperator<T>>;
+}
+
+function* lgmresSteps<A extends ArrayObject>(
   A: unknown,
   b: unknown,
   options: LgmresOptions<A>,
-): Promise<SolveResult<A>> {
+): Steps<SolveResult<A>, A> {
   const label = "lgmres";
   const rtol = checkTolerance(label, "rtol", options.rtol, 1e-5);
   const atol = checkTolerance(label, "atol", options.atol, 0);
@@ -254,6 +287,7 @@ async function lgmresImpl<A extends ArrayObject>(
     throw new TypeError(`${label}: outerV must be an array of { v, av } entries`);
   }
   const sys = prepareSystem<A>(label, A, b, { square: true, x0: options.x0, M: options.M });
+  yield* deferDispose(sys.xp, preparedTemps(sys, b));
   const { xp, n, nSys, batch, dtype } = sys;
   // ---- augmentation vectors given by the caller (validated even for an empty batch)
   interface Entry extends OuterVector<A> {
@@ -300,7 +334,8 @@ async function lgmresImpl<A extends ArrayObject>(
   const bb = runFused(xp, normSq, { w: sys.b }).ww;
   const st0 = runFused(xp, initState, { bb, rtol, atol });
   xp.dispose(bb);
-  let x = runFused(xp, zeroX, { x: sys.x, zero: col(xp, st0.zero) }, { out: { x: sys.x } }).x;
+  const views = new Cols(xp); // [...batch, 1] views, released once per cycle
+  let x = runFused(xp, zeroX, { x: sys.x, zero: views.col(st0.zero) }, { out: { x: sys.x } }).x;
   xp.dispose(st0.zero);
   const tol = st0.tol;
   let { active, info, rnorm } = st0;
@@ -327,19 +362,19 @@ async function lgmresImpl<A extends ArrayObject>(
   let stop = false;
   let k = 0;
   for (; k < maxiter && !stop; k++) {
+    views.release();
     // ---- outer iteration top: r = A x − b, callback, convergence test
     const ax = op.matvec(x);
     const rs = runFused(xp, residual, { ax, b: sys.b }, { out: { r: ax } });
     if (options.callback) {
-      const ret = options.callback(x, k + 1);
-      if (ret instanceof Promise) await ret;
+      yield* callbackDone<A>(options.callback(x, k + 1));
     }
     const t = runFused(xp, top, { rr: rs.rr, active, iters, info, tol, rnorm });
     xp.dispose(rs.rr, active, iters, info, rnorm);
     ({ active, iters, info, rnorm } = t);
     if (options.history) mon.record(it, t.hist);
     else xp.dispose(t.hist);
-    if (k === 0 || !mon.wantsTrueResidual || mon.due(it)) stop = await mon.check(it, rowsNow());
+    if (k === 0 || !mon.wantsTrueResidual || mon.due(it)) stop = yield* mon.check(it, rowsNow());
     if (stop) {
       xp.dispose(rs.r);
       break;
@@ -359,12 +394,12 @@ async function lgmresImpl<A extends ArrayObject>(
     const v0 = runFused(
       xp,
       scaleKeep,
-      { w: mr, s: col(xp, s0.scale), keep: col(xp, part) },
+      { w: mr, s: views.col(s0.scale), keep: views.col(part) },
       { out: { v: mr } },
     ).v;
     xp.dispose(s0.scale);
     const startIt = it;
-    const fg = await fgmres({
+    const fg = yield* fgmres({
       xp,
       op,
       lpsolve: M,
@@ -380,11 +415,11 @@ async function lgmresImpl<A extends ArrayObject>(
       eps,
       zero,
       idx,
-      onStep: async (inner) => {
+      onStep: function* (inner) {
         it++;
         if (!mon.due(it)) return false;
         innerRow = inner;
-        stop = await mon.check(it, rowsNow());
+        stop = yield* mon.check(it, rowsNow());
         innerRow = noInner;
         const last = mon.last;
         return stop ||
@@ -393,9 +428,18 @@ async function lgmresImpl<A extends ArrayObject>(
     });
     const { J } = fg;
     // ---- dx = Z y·‖M r‖, the new augmentation vector, x update
-    const ys = runFused(xp, scaleRows, { y: fg.y, s: col(xp, s0.ir0) }, { out: { y: fg.y } }).y;
+    const ys = runFused(xp, scaleRows, { y: fg.y, s: views.col(s0.ir0) }, { out: { y: fg.y } }).y;
     const keep0 = runFused(xp, keepOf, { a: part, b: fg.ok }).k;
-    const dxr = combine(xp, xp.zeros(vshape, { dtype }), fg.zs, ys, J, col(xp, keep0), idx, dtype);
+    const dxr = combine(
+      xp,
+      xp.zeros(vshape, { dtype }),
+      fg.zs,
+      ys,
+      J,
+      views.col(keep0),
+      idx,
+      dtype,
+    );
     const p = runFused(xp, post, {
       pres: fg.pres,
       ptol: s0.ptol,
@@ -408,7 +452,7 @@ async function lgmresImpl<A extends ArrayObject>(
     });
     xp.dispose(keep0, dxr.rr, pmf, info, active, fg.pres, fg.ok, s0.ptol, s0.ir0, part);
     ({ pmf, info, active } = p);
-    const upd = col(xp, p.upd), inv = col(xp, p.inv);
+    const upd = views.col(p.upd), inv = views.col(p.inv);
     x = runFused(xp, addKeep, { x, d: dxr.r, keep: upd }, { out: { x } }).x;
     if (outerK > 0) {
       let w: A | null = null;
@@ -436,7 +480,8 @@ async function lgmresImpl<A extends ArrayObject>(
   // The true residual is known from the last top unless the loop ran out of iterations.
   const needTrue = !stop && k >= maxiter;
   let trueRes: A | undefined;
-  const final = await mon.finish(
+  views.release();
+  const final = yield* mon.finish(
     it,
     ["iters", "info", "active", needTrue ? "trueRes" : "res"],
     () => {

@@ -8,7 +8,15 @@ import type { ArrayObject } from "../array_api/types.ts";
 import { defineFused, runFused } from "../array_api/fuse.ts";
 import { checkMaxiter, checkTolerance, prepareSystem } from "./_prepare.ts";
 import { ConvergenceMonitor } from "./_convergence.ts";
-import { trueResidualNorm } from "./_batch.ts";
+import {
+  callbackDone,
+  deferDispose,
+  driveAsync,
+  readBack,
+  solveSync,
+  type Steps,
+} from "./_drive.ts";
+import { preparedTemps, trueResidualNorm } from "./_batch.ts";
 import {
   checkNonNegative,
   colViews,
@@ -398,14 +406,46 @@ export function lsmr<T extends AnyOperatorInput>(
   b: VectorInput<ArrayOfOperator<T>> | number,
   options?: LsmrOptions<ArrayOfOperator<T>>,
 ): Promise<LsmrResult<ArrayOfOperator<T>>> {
-  return lsmrImpl(A, b, options ?? {}) as Promise<LsmrResult<ArrayOfOperator<T>>>;
+  return driveAsync(lsmrSteps(A, b, options ?? {})) as Promise<
+    LsmrResult<ArrayOfOperator<T>>
+  >;
 }
 
-async function lsmrImpl<A extends ArrayObject>(
+/**
+ * {@linkcode lsmr}, synchronously: the same arguments, options, semantics and result, returned
+ * directly instead of in a promise (for CPU users, and for `tf.customGrad`, whose forward and
+ * backward functions must be synchronous). Host readbacks use `xp.toHostSync`, so the convergence
+ * check runs after every iteration.
+ *
+ * A namespace without `toHostSync` (WebGPU, which must wait for the device) is a `TypeError`
+ * pointing to {@linkcode lsmr}; so is a `callback` that returns a promise.
+ *
+ * @example
+ * ```ts
+ * import { lsmrSync } from "./lsmr.ts";
+ * import { cpu as xp } from "../backends/cpu/mod.ts";
+ * const A = xp.asarray([[1, 0], [1, 1], [0, 1]]);
+ * const r = lsmrSync(A, xp.asarray([1, 0.01, -1]));
+ * console.log(r.istop, r.itn, xp.toHostSync(r.x)); // Int32Array [2] Int32Array [2] Float64Array [1.00333…, -0.99666…]
+ * ```
+ */
+export function lsmrSync<T extends AnyOperatorInput>(
+  A: T,
+  b: VectorInput<ArrayOfOperator<T>> | number,
+  options?: LsmrOptions<ArrayOfOperator<T>>,
+): LsmrResult<ArrayOfOperator<T>> {
+  return solveSync(
+    "lsmr",
+    { A, b, x0: options?.x0 },
+    () => lsmrSteps(A, b, options ?? {}),
+  ) as LsmrResult<ArrayOfOperator<T>>;
+}
+
+function* lsmrSteps<A extends ArrayObject>(
   A: unknown,
   b: unknown,
   options: LsmrOptions<A>,
-): Promise<LsmrResult<A>> {
+): Steps<LsmrResult<A>, A> {
   const label = "lsmr";
   const damp = checkNonNegative(label, "damp", options.damp, 0);
   const atol = checkTolerance(label, "atol", options.atol, 1e-6);
@@ -419,6 +459,7 @@ async function lsmrImpl<A extends ArrayObject>(
     adjoint: true,
     x0: options.x0,
   });
+  yield* deferDispose(sys.xp, preparedTemps(sys, b));
   const { xp, n, m, nSys, batch, dtype } = sys;
   const maxiter = checkMaxiter(label, "maxiter", options.maxiter, Math.max(Math.min(m, n), 1));
   const op = sys.A;
@@ -438,7 +479,7 @@ async function lsmrImpl<A extends ArrayObject>(
     const out = stats();
     if (nSys > 0 && m > 0) {
       const r = trueResidualNorm(xp, op, sys.b, sys.x);
-      const h = await xp.toHost(r);
+      const h = yield* readBack(xp, r);
       xp.dispose(r);
       out.normr.set(h);
       out.residualNorm.set(h);
@@ -494,7 +535,7 @@ async function lsmrImpl<A extends ArrayObject>(
 
   // ---- iterations
   let it = 0;
-  let stop = await mon.check(0, rowsNow(false));
+  let stop = yield* mon.check(0, rowsNow(false));
   while (!stop && it < maxiter) {
     it++;
     const alphaOld = gkStep(xp, op, gk, active, scratch);
@@ -609,14 +650,13 @@ async function lsmrImpl<A extends ArrayObject>(
     ({ normar, normx, itn, istop, active } = st);
     if (options.history) mon.record(it, xp.astype(normr, dtype, { copy: true }));
     if (options.callback) {
-      const ret = options.callback(x, it);
-      if (ret instanceof Promise) await ret;
+      yield* callbackDone<A>(options.callback(x, it));
     }
-    if (mon.due(it)) stop = await mon.check(it, rowsNow(mon.wantsTrueResidual));
+    if (mon.due(it)) stop = yield* mon.check(it, rowsNow(mon.wantsTrueResidual));
   }
 
   const names = ["itn", "istop", "res", "normar", "normA", "condA", "normx", "trueRes"];
-  const final = await mon.finish(it, names, () => rowsNow(true));
+  const final = yield* mon.finish(it, names, () => rowsNow(true));
   gkDispose(xp, gk, scratch);
   xp.dispose(zetabar, alphabar, betadd, normA2, normA, normr, normar, active, tol, h, hbar);
   xp.dispose(rho, rhobar, cbar, sbar, betad, rhodold, tautildeold, thetatilde, zeta, d);

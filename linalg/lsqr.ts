@@ -8,7 +8,15 @@ import type { ArrayObject } from "../array_api/types.ts";
 import { defineFused, runFused } from "../array_api/fuse.ts";
 import { checkMaxiter, checkTolerance, prepareSystem } from "./_prepare.ts";
 import { ConvergenceMonitor } from "./_convergence.ts";
-import { trueResidualNorm } from "./_batch.ts";
+import {
+  callbackDone,
+  deferDispose,
+  driveAsync,
+  readBack,
+  solveSync,
+  type Steps,
+} from "./_drive.ts";
+import { preparedTemps, trueResidualNorm } from "./_batch.ts";
 import {
   checkNonNegative,
   colViews,
@@ -368,14 +376,46 @@ export function lsqr<T extends AnyOperatorInput>(
   b: VectorInput<ArrayOfOperator<T>> | number,
   options?: LsqrOptions<ArrayOfOperator<T>>,
 ): Promise<LsqrResult<ArrayOfOperator<T>>> {
-  return lsqrImpl(A, b, options ?? {}) as Promise<LsqrResult<ArrayOfOperator<T>>>;
+  return driveAsync(lsqrSteps(A, b, options ?? {})) as Promise<
+    LsqrResult<ArrayOfOperator<T>>
+  >;
 }
 
-async function lsqrImpl<A extends ArrayObject>(
+/**
+ * {@linkcode lsqr}, synchronously: the same arguments, options, semantics and result, returned
+ * directly instead of in a promise (for CPU users, and for `tf.customGrad`, whose forward and
+ * backward functions must be synchronous). Host readbacks use `xp.toHostSync`, so the convergence
+ * check runs after every iteration.
+ *
+ * A namespace without `toHostSync` (WebGPU, which must wait for the device) is a `TypeError`
+ * pointing to {@linkcode lsqr}; so is a `callback` that returns a promise.
+ *
+ * @example
+ * ```ts
+ * import { lsqrSync } from "./lsqr.ts";
+ * import { cpu as xp } from "../backends/cpu/mod.ts";
+ * const A = xp.asarray([[1, 0], [1, 1], [0, 1]]);
+ * const r = lsqrSync(A, xp.asarray([1, 0.01, -1]));
+ * console.log(r.istop, r.itn, xp.toHostSync(r.x)); // Int32Array [2] Int32Array [2] Float64Array [1.00333…, -0.99666…]
+ * ```
+ */
+export function lsqrSync<T extends AnyOperatorInput>(
+  A: T,
+  b: VectorInput<ArrayOfOperator<T>> | number,
+  options?: LsqrOptions<ArrayOfOperator<T>>,
+): LsqrResult<ArrayOfOperator<T>> {
+  return solveSync(
+    "lsqr",
+    { A, b, x0: options?.x0 },
+    () => lsqrSteps(A, b, options ?? {}),
+  ) as LsqrResult<ArrayOfOperator<T>>;
+}
+
+function* lsqrSteps<A extends ArrayObject>(
   A: unknown,
   b: unknown,
   options: LsqrOptions<A>,
-): Promise<LsqrResult<A>> {
+): Steps<LsqrResult<A>, A> {
   const label = "lsqr";
   const damp = checkNonNegative(label, "damp", options.damp, 0);
   const atol = checkTolerance(label, "atol", options.atol, 1e-6);
@@ -389,6 +429,7 @@ async function lsqrImpl<A extends ArrayObject>(
     adjoint: true,
     x0: options.x0,
   });
+  yield* deferDispose(sys.xp, preparedTemps(sys, b));
   const { xp, n, m, nSys, batch, dtype } = sys;
   const iterLim = checkMaxiter(label, "iterLim", options.iterLim, Math.max(2 * n, 1));
   const calcVar = options.calcVar === true;
@@ -410,7 +451,7 @@ async function lsqrImpl<A extends ArrayObject>(
     const out = stats();
     if (nSys > 0 && m > 0) {
       const r = trueResidualNorm(xp, op, sys.b, sys.x);
-      const h = await xp.toHost(r);
+      const h = yield* readBack(xp, r);
       xp.dispose(r);
       out.r1norm.set(h);
       out.r2norm.set(h);
@@ -471,7 +512,7 @@ async function lsqrImpl<A extends ArrayObject>(
 
   // ---- iterations
   let it = 0;
-  let stop = await mon.check(0, rowsNow(false));
+  let stop = yield* mon.check(0, rowsNow(false));
   while (!stop && it < iterLim) {
     it++;
     const alphaOld = gkStep(xp, op, gk, active, scratch);
@@ -565,14 +606,13 @@ async function lsqrImpl<A extends ArrayObject>(
     ({ acond, r1norm, itn, istop, active } = st);
     if (options.history) mon.record(it, xp.astype(rnorm, dtype, { copy: true }));
     if (options.callback) {
-      const ret = options.callback(x, it);
-      if (ret instanceof Promise) await ret;
+      yield* callbackDone<A>(options.callback(x, it));
     }
-    if (mon.due(it)) stop = await mon.check(it, rowsNow(mon.wantsTrueResidual));
+    if (mon.due(it)) stop = yield* mon.check(it, rowsNow(mon.wantsTrueResidual));
   }
 
   const names = ["itn", "istop", "r1norm", "res", "anorm", "acond", "arnorm", "xnorm", "trueRes"];
-  const final = await mon.finish(it, names, () => rowsNow(true));
+  const final = yield* mon.finish(it, names, () => rowsNow(true));
   gkDispose(xp, gk, scratch);
   xp.dispose(rhobar, phibar, rnorm, r1norm, arnorm, active, tol, w, ww);
   xp.dispose(anorm, acond, ddnorm, res2, xnorm, xxnorm, z, sn2, cs2, itn, istop);

@@ -7,7 +7,15 @@ import type { ArrayNamespace, ArrayObject } from "../array_api/types.ts";
 import { defineFused, type Expr, runFused } from "../array_api/fuse.ts";
 import { checkMaxiter, checkTolerance, prepareSystem } from "./_prepare.ts";
 import { ConvergenceMonitor } from "./_convergence.ts";
-import { emptyStats, epsOf, residualVector, trueResidualNorm } from "./_batch.ts";
+import {
+  callbackDone,
+  deferDispose,
+  driveAsync,
+  readBack,
+  solveSync,
+  type Steps,
+} from "./_drive.ts";
+import { emptyStats, epsOf, preparedTemps, residualVector, trueResidualNorm } from "./_batch.ts";
 import { colViews, machineSmall } from "./_golub_kahan.ts";
 import {
   type AnyOperatorInput,
@@ -439,14 +447,46 @@ export function minres<T extends AnyOperatorInput>(
   b: VectorInput<ArrayOfOperator<T>>,
   options?: MinresOptions<ArrayOfOperator<T>>,
 ): Promise<MinresResult<ArrayOfOperator<T>>> {
-  return minresImpl(A, b, options ?? {}) as Promise<MinresResult<ArrayOfOperator<T>>>;
+  return driveAsync(minresSteps(A, b, options ?? {})) as Promise<
+    MinresResult<ArrayOfOperator<T>>
+  >;
 }
 
-async function minresImpl<A extends ArrayObject>(
+/**
+ * {@linkcode minres}, synchronously: the same arguments, options, semantics and result, returned
+ * directly instead of in a promise (for CPU users, and for `tf.customGrad`, whose forward and
+ * backward functions must be synchronous). Host readbacks use `xp.toHostSync`, so the convergence
+ * check runs after every iteration.
+ *
+ * A namespace without `toHostSync` (WebGPU, which must wait for the device) is a `TypeError`
+ * pointing to {@linkcode minres}; so is a `callback` that returns a promise.
+ *
+ * @example
+ * ```ts
+ * import { minresSync } from "./minres.ts";
+ * import { cpu as xp } from "../backends/cpu/mod.ts";
+ * const A = xp.asarray([[6, 3, 0], [3, -2, 5], [0, 5, 2]]);   // symmetric indefinite
+ * const r = minresSync(A, xp.asarray([2, 4, -1]), { rtol: 1e-10 });
+ * console.log(r.info, r.iterations, r.residualNorm);           // Int32Array [0] Int32Array [3] …
+ * ```
+ */
+export function minresSync<T extends AnyOperatorInput>(
+  A: T,
+  b: VectorInput<ArrayOfOperator<T>>,
+  options?: MinresOptions<ArrayOfOperator<T>>,
+): MinresResult<ArrayOfOperator<T>> {
+  return solveSync(
+    "minres",
+    { A, b, x0: options?.x0, M: options?.M },
+    () => minresSteps(A, b, options ?? {}),
+  ) as MinresResult<ArrayOfOperator<T>>;
+}
+
+function* minresSteps<A extends ArrayObject>(
   A: unknown,
   b: unknown,
   options: MinresOptions<A>,
-): Promise<MinresResult<A>> {
+): Steps<MinresResult<A>, A> {
   const label = "minres";
   if ("atol" in options && (options as { atol?: unknown }).atol !== undefined) {
     throw new TypeError(`${label} has no atol option (SciPy's minres has none); use rtol`);
@@ -457,6 +497,7 @@ async function minresImpl<A extends ArrayObject>(
     throw new RangeError(`${label}: shift must be a finite number, got ${String(shift)}`);
   }
   const sys = prepareSystem<A>(label, A, b, { square: true, x0: options.x0, M: options.M });
+  yield* deferDispose(sys.xp, preparedTemps(sys, b));
   const { xp, n, nSys, batch, dtype } = sys;
   const maxiter = checkMaxiter(label, "maxiter", options.maxiter, Math.max(5 * n, 1));
   const op = sys.A, M = sys.M;
@@ -553,7 +594,7 @@ async function minresImpl<A extends ArrayObject>(
 
   // ---- iterations
   let it = 0;
-  let stop = await mon.check(0, { ...rowsNow(false), ...checkRows });
+  let stop = yield* mon.check(0, { ...rowsNow(false), ...checkRows });
   if (options.check) {
     let rows: Record<string, Float64Array> | undefined = mon.last?.iteration === 0
       ? { ...mon.last.rows }
@@ -562,7 +603,7 @@ async function minresImpl<A extends ArrayObject>(
       // only when the first check was not awaited at once (a forced schedule)
       rows = {};
       for (const k of Object.keys(checkRows)) {
-        rows[k] = Float64Array.from(await xp.toHost(checkRows[k]) as ArrayLike<number>);
+        rows[k] = Float64Array.from((yield* readBack(xp, checkRows[k])) as ArrayLike<number>);
       }
     }
     xp.dispose(...Object.values(checkRows));
@@ -692,14 +733,13 @@ async function minresImpl<A extends ArrayObject>(
     ({ iters, istop, info, active } = st);
     if (options.history) mon.record(it, xp.astype(phibar, dtype, { copy: true }));
     if (options.callback) {
-      const ret = options.callback(x, it);
-      if (ret instanceof Promise) await ret;
+      yield* callbackDone<A>(options.callback(x, it));
     }
-    if (mon.due(it)) stop = await mon.check(it, rowsNow(mon.wantsTrueResidual));
+    if (mon.due(it)) stop = yield* mon.check(it, rowsNow(mon.wantsTrueResidual));
   }
 
   const names = ["iters", "info", "istop", "tnorm2", "gmax", "gmin", "trueRes"];
-  const final = await mon.finish(it, names, () => rowsNow(true));
+  const final = yield* mon.finish(it, names, () => rowsNow(true));
   xp.dispose(v, r2, oldb, beta, beta1, tol, phibar, dbar, epsln, tnorm2, gmax, gmin, cs, sn);
   xp.dispose(w, w2, iters, istop, info, active);
   xp.dispose(...[r1, av, z, trueRes].filter((a): a is A => a !== undefined));

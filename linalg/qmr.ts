@@ -10,6 +10,7 @@ import { broadcastShapes, fmtShape } from "../array_api/shapes.ts";
 import { epsOf } from "./_batch.ts";
 import { asOperator } from "./_prepare.ts";
 import { type ShortConfig, type ShortRun, startShort } from "./_short_common.ts";
+import { driveAsync, solveSync, type Steps } from "./_drive.ts";
 import {
   type AnyOperatorInput,
   type ArrayOfOperator,
@@ -362,14 +363,46 @@ export function qmr<T extends AnyOperatorInput>(
   b: VectorInput<ArrayOfOperator<T>>,
   options?: QmrOptions<ArrayOfOperator<T>>,
 ): Promise<SolveResult<ArrayOfOperator<T>>> {
-  return qmrImpl(A, b, options ?? {}) as Promise<SolveResult<ArrayOfOperator<T>>>;
+  return driveAsync(qmrSteps(A, b, options ?? {})) as Promise<
+    SolveResult<ArrayOfOperator<T>>
+  >;
 }
 
-async function qmrImpl<A extends ArrayObject>(
+/**
+ * {@linkcode qmr}, synchronously: the same arguments, options, semantics and result, returned
+ * directly instead of in a promise (for CPU users, and for `tf.customGrad`, whose forward and
+ * backward functions must be synchronous). Host readbacks use `xp.toHostSync`, so the convergence
+ * check runs after every iteration.
+ *
+ * A namespace without `toHostSync` (WebGPU, which must wait for the device) is a `TypeError`
+ * pointing to {@linkcode qmr}; so is a `callback` that returns a promise.
+ *
+ * @example
+ * ```ts
+ * import { qmrSync } from "./qmr.ts";
+ * import { cpu as xp } from "../backends/cpu/mod.ts";
+ * const A = xp.asarray([[4, 2, 0, 1], [3, 0, 0, 2], [0, 1, 1, 1], [0, 2, 1, 0]]);
+ * const r = qmrSync(A, xp.asarray([-1, -0.5, -1, 2]), { rtol: 1e-10 });
+ * console.log(r.info[0], r.iterations[0], r.residualNorm[0]);
+ * ```
+ */
+export function qmrSync<T extends AnyOperatorInput>(
+  A: T,
+  b: VectorInput<ArrayOfOperator<T>>,
+  options?: QmrOptions<ArrayOfOperator<T>>,
+): SolveResult<ArrayOfOperator<T>> {
+  return solveSync(
+    "qmr",
+    { A, b, x0: options?.x0 },
+    () => qmrSteps(A, b, options ?? {}),
+  ) as SolveResult<ArrayOfOperator<T>>;
+}
+
+function* qmrSteps<A extends ArrayObject>(
   A: unknown,
   b: unknown,
   options: QmrOptions<A>,
-): Promise<SolveResult<A>> {
+): Steps<SolveResult<A>, A> {
   if (options && (options as { M?: unknown }).M != null) {
     throw new TypeError("qmr takes left and right preconditioners M1 and M2, not M");
   }
@@ -379,7 +412,7 @@ async function qmrImpl<A extends ArrayObject>(
     defaultMaxiter: (n) => 10 * n,
     checkAtStart: true,
   };
-  const start = startShort<A>(cfg, A, b, options, undefined, (sys) => [
+  const start = yield* startShort<A>(cfg, A, b, options, undefined, (sys) => [
     preconditioner("M1", options.M1, sys),
     preconditioner("M2", options.M2, sys),
   ]);
@@ -422,7 +455,7 @@ async function qmrImpl<A extends ArrayObject>(
   let yt: A | undefined, zt: A | undefined, pt: A | undefined, aq: A | undefined;
 
   let it = 0;
-  let stop = await run.begin();
+  let stop = yield* run.begin();
   while (!stop && it < maxiter) {
     it++;
     const t = run.fused(top, {
@@ -519,7 +552,7 @@ async function qmrImpl<A extends ArrayObject>(
     run.x = ds.x;
     run.endStep(en.go, ds.rr);
     xp.dispose(en.go, en.cd, ds.rr);
-    stop = await run.endIteration(it, {
+    stop = yield* run.endIteration(it, {
       save: () => ({
         ...{ r, vt, wt, y, z, yt, zt, pt, aq, p, q, d, s },
         ...{ rho, xi, delta, gamma, theta, eta, epsilon },
@@ -530,7 +563,7 @@ async function qmrImpl<A extends ArrayObject>(
       },
     });
   }
-  return await run.finish(it, false, [
+  return yield* run.finish(it, false, [
     r,
     vt,
     wt,

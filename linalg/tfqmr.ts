@@ -6,6 +6,7 @@
 import type { ArrayObject } from "../array_api/types.ts";
 import { defineFused } from "../array_api/fuse.ts";
 import { startShort } from "./_short_common.ts";
+import { driveAsync, solveSync, type Steps } from "./_drive.ts";
 import {
   type AnyOperatorInput,
   type ArrayOfOperator,
@@ -215,15 +216,47 @@ export function tfqmr<T extends AnyOperatorInput>(
   b: VectorInput<ArrayOfOperator<T>>,
   options?: TfqmrOptions<ArrayOfOperator<T>>,
 ): Promise<SolveResult<ArrayOfOperator<T>>> {
-  return tfqmrImpl(A, b, options ?? {}) as Promise<SolveResult<ArrayOfOperator<T>>>;
+  return driveAsync(tfqmrSteps(A, b, options ?? {})) as Promise<
+    SolveResult<ArrayOfOperator<T>>
+  >;
 }
 
-async function tfqmrImpl<A extends ArrayObject>(
+/**
+ * {@linkcode tfqmr}, synchronously: the same arguments, options, semantics and result, returned
+ * directly instead of in a promise (for CPU users, and for `tf.customGrad`, whose forward and
+ * backward functions must be synchronous). Host readbacks use `xp.toHostSync`, so the convergence
+ * check runs after every iteration.
+ *
+ * A namespace without `toHostSync` (WebGPU, which must wait for the device) is a `TypeError`
+ * pointing to {@linkcode tfqmr}; so is a `callback` that returns a promise.
+ *
+ * @example
+ * ```ts
+ * import { tfqmrSync } from "./tfqmr.ts";
+ * import { poisson1d } from "../sparse/gallery.ts";
+ * import { cpu as xp } from "../backends/cpu/mod.ts";
+ * const r = tfqmrSync(poisson1d(40), xp.ones([40]), { rtol: 1e-8 });
+ * console.log(r.info[0], r.iterations[0], r.residualNorm[0]);
+ * ```
+ */
+export function tfqmrSync<T extends AnyOperatorInput>(
+  A: T,
+  b: VectorInput<ArrayOfOperator<T>>,
+  options?: TfqmrOptions<ArrayOfOperator<T>>,
+): SolveResult<ArrayOfOperator<T>> {
+  return solveSync(
+    "tfqmr",
+    { A, b, x0: options?.x0, M: options?.M },
+    () => tfqmrSteps(A, b, options ?? {}),
+  ) as SolveResult<ArrayOfOperator<T>>;
+}
+
+function* tfqmrSteps<A extends ArrayObject>(
   A: unknown,
   b: unknown,
   options: TfqmrOptions<A>,
-): Promise<SolveResult<A>> {
-  const start = startShort<A>(
+): Steps<SolveResult<A>, A> {
+  const start = yield* startShort<A>(
     {
       label: "tfqmr",
       defaultMaxiter: (n) => Math.min(10000, 10 * n),
@@ -266,7 +299,7 @@ async function tfqmrImpl<A extends ArrayObject>(
   let uNext: A | undefined, z: A | undefined;
 
   let it = 0;
-  let stop = await run.begin();
+  let stop = yield* run.begin();
   while (!stop && it < maxiter) {
     const even = it % 2 === 0;
     it++;
@@ -341,14 +374,14 @@ async function tfqmrImpl<A extends ArrayObject>(
       xp.dispose(rhoLast);
       rhoLast = xp.astype(rho, dtype, { copy: true });
     }
-    stop = await run.endIteration(it, {
+    stop = yield* run.endIteration(it, {
       save: () => ({ u, w, rstar, v, uhat, d, rho, rhoLast, tau, theta, eta, alpha, rv, uNext, z }),
       load: (
         s,
       ) => ({ u, w, rstar, v, uhat, d, rho, rhoLast, tau, theta, eta, alpha, rv, uNext, z } = s),
     });
   }
-  return await run.finish(it, true, [
+  return yield* run.finish(it, true, [
     u,
     w,
     rstar,

@@ -158,11 +158,15 @@ function viaKernel<A extends ArrayObject>(
     else xDims.push(d);
   }
   if (xDims.length > 0 && aDims.length > 0 && !matmatHook && stacked) return undefined;
+  // every intermediate handle (reshape/broadcast views included: on tfjs they are tensors)
+  // is released at the end
   const fresh: A[] = [];
-  const x = x0.dtype === rt ? x0 : xp.astype(x0, rt);
-  if (x !== x0) fresh.push(x);
-  const data = a.data.dtype === rt ? a.data : xp.astype(a.data, rt);
-  if (data !== a.data) fresh.push(data);
+  const tmp = (v: A, base: A): A => {
+    if (v !== base) fresh.push(v);
+    return v;
+  };
+  const x = tmp(x0.dtype === rt ? x0 : xp.astype(x0, rt), x0);
+  const data = tmp(a.data.dtype === rt ? a.data : xp.astype(a.data, rt), a.data);
   const csr = (shape: Shape, d: A): CsrData<A> => ({
     shape,
     layout: stacked ? "stacked" : "shared",
@@ -173,54 +177,66 @@ function viaKernel<A extends ArrayObject>(
   });
   const tailIn = mat ? [s.N, K] : [s.N];
   const tailOut = mat ? [s.M, K] : [s.M];
+  // `r` (a kernel's result) is an intermediate when it is reshaped into y
+  const shaped = (r: A, shape: Shape): A => {
+    const v = xp.reshape(r, shape);
+    if (v !== r) fresh.push(r);
+    return v;
+  };
   let y: A;
   if (aDims.length === 0) {
     // One matrix for every vector (stacked arrays always have an operator batch axis).
-    const d = xp.reshape(data, [s.nnz]);
+    const d = tmp(xp.reshape(data, [s.nnz]), data);
     const direct = shapesEqual(bX, bR);
     const r = hook(csr([s.M, s.N], d), x, direct ? out : undefined);
-    y = direct ? r : xp.reshape(r, outShape);
+    y = direct ? r : shaped(r, outShape);
   } else if (xDims.length === 0) {
     // Every non-trivial batch axis belongs to the operator: the batches match after
     // broadcasting x.
-    const xb = shapesEqual(bX, bR) ? x : xp.broadcast_to(x, [...bR, ...tailIn]);
+    const xb = shapesEqual(bX, bR) ? x : tmp(xp.broadcast_to(x, [...bR, ...tailIn]), x);
     if (stacked) {
-      const xs = xp.reshape(xb, [s.B, ...tailIn]);
+      const xs = tmp(xp.reshape(xb, [s.B, ...tailIn]), xb);
       const direct = shapesEqual(outShape, [s.B, ...tailOut]);
       const r = hook(csr([s.B, s.M, s.N], data), xs, direct ? out : undefined);
-      y = direct ? r : xp.reshape(r, outShape);
+      y = direct ? r : shaped(r, outShape);
     } else {
-      const d = shapesEqual(data.shape.slice(0, -1), bR) ? data : xp.reshape(data, [...bR, s.nnz]);
+      const d = shapesEqual(data.shape.slice(0, -1), bR)
+        ? data
+        : tmp(xp.reshape(data, [...bR, s.nnz]), data);
       y = hook(csr([...bR, s.M, s.N], d), xb, out);
     }
   } else if (!matmatHook) {
     // Mixed broadcast without a matmat kernel: materialise the operator batch.
-    const d = xp.broadcast_to(xp.reshape(data, [...pA, s.nnz]), [...bR, s.nnz]);
-    const xb = shapesEqual(bX, bR) ? x : xp.broadcast_to(x, [...bR, ...tailIn]);
+    const dr = tmp(xp.reshape(data, [...pA, s.nnz]), data);
+    const d = tmp(xp.broadcast_to(dr, [...bR, s.nnz]), dr);
+    const xb = shapesEqual(bX, bR) ? x : tmp(xp.broadcast_to(x, [...bR, ...tailIn]), x);
     y = hook(csr([...bR, s.M, s.N], d), xb, out);
   } else {
     // Mixed broadcast: move the vector-only batch axes into the columns of one matmat.
     const keep = [...aDims, ...xDims].sort((p, q) => p - q);
-    const xb = shapesEqual(bX, bR) ? x : xp.broadcast_to(x, [...bR, ...tailIn]);
-    const xr = xp.reshape(xb, [...keep.map((d) => bR[d]), ...tailIn]);
+    const xb = shapesEqual(bX, bR) ? x : tmp(xp.broadcast_to(x, [...bR, ...tailIn]), x);
+    const xr = tmp(xp.reshape(xb, [...keep.map((d) => bR[d]), ...tailIn]), xb);
     const na = aDims.length, nx = xDims.length, nk = keep.length;
     const perm: number[] = [];
     for (const d of aDims) perm.push(keep.indexOf(d));
     perm.push(nk);
     for (const d of xDims) perm.push(keep.indexOf(d));
     if (mat) perm.push(nk + 1);
-    const xt = xp.permute_dims(xr, perm);
+    const xt = tmp(xp.permute_dims(xr, perm), xr);
     const P = shapeSize(aDims.map((d) => bR[d]));
     const Q = shapeSize(xDims.map((d) => bR[d])) * K;
-    const X2 = xp.reshape(xt, [P, s.N, Q]);
-    const d2 = stacked ? data : xp.reshape(data, [P, s.nnz]);
-    const Y = matmatHook!(csr([P, s.M, s.N], d2), X2);
-    const Y2 = xp.reshape(Y, [
-      ...aDims.map((d) => bR[d]),
-      s.M,
-      ...xDims.map((d) => bR[d]),
-      ...(mat ? [K] : []),
-    ]);
+    const X2 = tmp(xp.reshape(xt, [P, s.N, Q]), xt);
+    const d2 = stacked ? data : tmp(xp.reshape(data, [P, s.nnz]), data);
+    const Y = tmp(matmatHook!(csr([P, s.M, s.N], d2), X2), X2);
+    const Y2 = tmp(
+      xp.reshape(Y, [
+        ...aDims.map((d) => bR[d]),
+        s.M,
+        ...xDims.map((d) => bR[d]),
+        ...(mat ? [K] : []),
+      ]),
+      Y,
+    );
     const inv: number[] = [];
     for (const d of keep) {
       const ia = aDims.indexOf(d);
@@ -228,7 +244,7 @@ function viaKernel<A extends ArrayObject>(
     }
     inv.push(na);
     if (mat) inv.push(na + 1 + nx);
-    y = xp.reshape(xp.permute_dims(Y2, inv), outShape);
+    y = shaped(tmp(xp.permute_dims(Y2, inv), Y2), outShape);
   }
   xp.dispose(...fresh.filter((t) => t !== y));
   return y;
