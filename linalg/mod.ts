@@ -6,6 +6,11 @@
  *   {@linkcode gmres}, {@linkcode bicgstab}, {@linkcode bicg}, {@linkcode cgs}, {@linkcode qmr},
  *   {@linkcode tfqmr}, {@linkcode lgmres}, {@linkcode gcrotmk}, {@linkcode minres}, and the
  *   least-squares solvers {@linkcode lsqr}, {@linkcode lsmr}.
+ * - Each solver has a synchronous twin with the same arguments and result, for namespaces that
+ *   can read arrays back at once (CPU, tfjs; e.g. inside `tf.customGrad`): {@linkcode cgSync},
+ *   {@linkcode gmresSync}, {@linkcode bicgstabSync}, {@linkcode bicgSync}, {@linkcode cgsSync},
+ *   {@linkcode qmrSync}, {@linkcode tfqmrSync}, {@linkcode lgmresSync}, {@linkcode gcrotmkSync},
+ *   {@linkcode minresSync}, {@linkcode lsqrSync}, {@linkcode lsmrSync}.
  * - Operators: {@linkcode LinearOperator} (batched, composable), {@linkcode aslinearoperator},
  *   {@linkcode MatrixOperator}, {@linkcode DiagonalOperator}, {@linkcode IdentityOperator},
  *   and the {@linkcode jacobi} preconditioner.
@@ -23,10 +28,10 @@
  * @module
  */
 export * from "./types.ts";
-export { cg, type CgOptions } from "./cg.ts";
-export { bicg, type BicgOptions } from "./bicg.ts";
-export { bicgstab, type BicgstabOptions } from "./bicgstab.ts";
-export { cgs, type CgsOptions } from "./cgs.ts";
+export { cg, type CgOptions, cgSync } from "./cg.ts";
+export { bicg, type BicgOptions, bicgSync } from "./bicg.ts";
+export { bicgstab, type BicgstabOptions, bicgstabSync } from "./bicgstab.ts";
+export { cgs, type CgsOptions, cgsSync } from "./cgs.ts";
 export {
   INFO_QMR_DELTA,
   INFO_QMR_EPSILON,
@@ -34,24 +39,27 @@ export {
   INFO_QMR_XI,
   qmr,
   type QmrOptions,
+  qmrSync,
 } from "./qmr.ts";
-export { INFO_TFQMR_BREAKDOWN, tfqmr, type TfqmrOptions } from "./tfqmr.ts";
-export { gmres, type GmresCallbackType, type GmresOptions } from "./gmres.ts";
+export { INFO_TFQMR_BREAKDOWN, tfqmr, type TfqmrOptions, tfqmrSync } from "./tfqmr.ts";
+export { gmres, type GmresCallbackType, type GmresOptions, gmresSync } from "./gmres.ts";
 export {
   INFO_PRECONDITIONER_ZERO,
   lgmres,
   type LgmresOptions,
   type LgmresOuterVector,
+  lgmresSync,
 } from "./lgmres.ts";
-export { gcrotmk, type GcrotmkCU, type GcrotmkOptions } from "./gcrotmk.ts";
+export { gcrotmk, type GcrotmkCU, type GcrotmkOptions, gcrotmkSync } from "./gcrotmk.ts";
 export {
   INFO_INDEFINITE_PRECONDITIONER,
   minres,
   type MinresOptions,
   type MinresResult,
+  minresSync,
 } from "./minres.ts";
-export { lsqr, type LsqrOptions, type LsqrResult } from "./lsqr.ts";
-export { lsmr, type LsmrOptions, type LsmrResult } from "./lsmr.ts";
+export { lsqr, type LsqrOptions, type LsqrResult, lsqrSync } from "./lsqr.ts";
+export { lsmr, type LsmrOptions, type LsmrResult, lsmrSync } from "./lsmr.ts";
 export { LinearOperator, type LinearOperatorOptions, type OperatorFn } from "./linear_operator.ts";
 export {
   aslinearoperator,
@@ -66,3 +74,4 @@ export {
   type IdentityOperatorOptions,
 } from "./identity_operator.ts";
 export { jacobi, type JacobiOptions } from "./jacobi.ts";
+export { solveVjp, type SolveVjpOptions, type SolveVjpResult, solveVjpSync } from "./solve_vjp.ts";
