@@ -357,6 +357,70 @@ export function offsetRuns(ip: Int32Array, ix: Int32Array, M: number): Runs | nu
   return res;
 }
 
+// ------------------------------------------------------------------ diagonal patterns
+// When every row's nonzeros sit at a few column offsets j − i shared by all rows (stencils on
+// grids, banded matrices), a solver that runs many products on one structure can copy the values
+// once into a dense `M × L` table (DIA with one row per matrix row, zeros where a row lacks an
+// offset) and run a branch-free, index-free loop. With the columns of every row strictly
+// increasing the table keeps each row's CSR order, and the inserted terms are `0 · x`, so the
+// sums are the CSR sums exactly (for finite x).
+
+/** A structure whose rows use at most `offs.length` distinct column offsets. */
+export interface Diagonals {
+  /** The distinct offsets j − i, increasing. */
+  readonly offs: Int32Array;
+  /** Per stored entry k (row i): its position `i·L + t` in the `M × L` table. */
+  readonly slot: Int32Array;
+  /** Largest |offset| (the zero halo a vector needs on both sides). */
+  readonly halo: number;
+}
+
+/** Most offsets a diagonal table may have (the kernels unroll them). */
+export const MAX_DIAGONALS = 32;
+const diagCache = new WeakMap<Int32Array, { ix: Int32Array; M: number; d: Diagonals | null }>();
+
+/**
+ * The diagonal pattern of a square `M × M` structure (cached per indptr storage), or null when
+ * it has more than {@linkcode MAX_DIAGONALS} offsets, fills less than 60% of its table, or some
+ * row's columns are not strictly increasing (then the table would change the summation order).
+ */
+export function diagonalPattern(ip: Int32Array, ix: Int32Array, M: number): Diagonals | null {
+  const hit = diagCache.get(ip);
+  if (hit !== undefined && hit.ix === ix && hit.M === M) return hit.d;
+  const d = findDiagonals(ip, ix, M);
+  diagCache.set(ip, { ix, M, d });
+  return d;
+}
+
+function findDiagonals(ip: Int32Array, ix: Int32Array, M: number): Diagonals | null {
+  const nnz = ip[M];
+  if (M === 0 || nnz === 0 || M * MAX_DIAGONALS > 0x7fffffff) return null;
+  const seen = new Map<number, number>();
+  for (let i = 0; i < M; i++) {
+    let prev = -1;
+    for (let k = ip[i], e = ip[i + 1]; k < e; k++) {
+      const j = ix[k];
+      if (j <= prev) return null;
+      prev = j;
+      const o = j - i;
+      if (!seen.has(o)) {
+        if (seen.size === MAX_DIAGONALS) return null;
+        seen.set(o, 0);
+      }
+    }
+  }
+  const offs = Int32Array.from([...seen.keys()].sort((a, b) => a - b));
+  const L = offs.length;
+  if (nnz < 0.6 * M * L) return null;
+  offs.forEach((o, t) => seen.set(o, t));
+  const slot = new Int32Array(nnz);
+  for (let i = 0; i < M; i++) {
+    for (let k = ip[i], e = ip[i + 1]; k < e; k++) slot[k] = i * L + seen.get(ix[k] - i)!;
+  }
+  const halo = Math.max(-offs[0], offs[L - 1], 0);
+  return { offs, slot, halo };
+}
+
 type RunKernel = (
   d: Float64Array | Float32Array,
   x: Float64Array | Float32Array,
