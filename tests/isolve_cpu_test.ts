@@ -1,14 +1,12 @@
-// SciPy parity suite for the Krylov solvers on the CPU backend (float64 and float32).
+// SciPy parity suite for every Krylov solver on the CPU backend (float64 and float32), plus
+// cg on a batch of 256 systems against 256 separate SciPy solves.
 import { cpu } from "../backends/cpu/mod.ts";
 import { csrArray } from "../sparse/csr_array.ts";
 import { cg } from "../linalg/cg.ts";
-import { batchedCgCase, isolveCases, type SolverEntry } from "./isolve_cases.ts";
+import { batchedCgCase, isolveCases } from "./isolve_cases.ts";
+import { SOLVERS } from "./_solver_entries.ts";
 
-const solvers: SolverEntry[] = [
-  { name: "cg", solve: cg },
-];
-
-for (const c of isolveCases(cpu, solvers, ["float64", "float32"])) {
+for (const c of isolveCases(cpu, SOLVERS, ["float64", "float32"])) {
   Deno.test(`isolve/cpu/${c.name}`, c.fn);
 }
 for (const dtype of ["float64", "float32"] as const) {
