@@ -1,50 +1,23 @@
 /**
- * CPU backend kernels on the 512×512 2-D Poisson problem (5-point stencil, 262144 unknowns,
- * 1308672 stored entries): CSR SpMV (float64/float32), vecdot, a fused axpy+norm² program,
- * and one conjugate-gradient iteration built from those pieces (what `linalg/cg` does).
+ * CPU backend building blocks on the 512×512 2-D Poisson problem (5-point stencil, 262144
+ * unknowns, 1308672 stored entries): vecdot, a fused axpy+norm² program, and one
+ * conjugate-gradient iteration assembled from namespace calls (`csrMatvec`, `vecdot`, two fused
+ * programs) the way a portable solver writes it — compare with the fused whole-loop CG in
+ * bench/cg_bench.ts. SpMV itself is in bench/spmv_bench.ts.
  *
- * Run: `deno bench -A bench/cpu_kernels_bench.ts`. The SciPy reference is timed on the same
- * matrix (single thread): `OPENBLAS_NUM_THREADS=1 python3 -m timeit -s "import numpy as np,
- * scipy.sparse as sp; n=512; T=sp.diags_array([-1.,2.,-1.],offsets=[-1,0,1],shape=(n,n));
- * I=sp.eye_array(n); A=(sp.kron(I,T)+sp.kron(T,I)).tocsr(); x=np.random.rand(n*n)" "A @ x"`.
- * Results belong in bench/RESULTS.md.
+ *     deno bench -A bench/cpu_kernels_bench.ts
  *
  * @module
  */
 import { cpu as xp, type CpuArray } from "../backends/cpu/mod.ts";
 import type { CsrData } from "../array_api/types.ts";
 import { defineFused, runFused } from "../array_api/fuse.ts";
+import { poisson5 } from "./_problems.ts";
 
 const n = 512, N = n * n;
 
 function poisson2d(dtype: "float64" | "float32"): CsrData<CpuArray> {
-  const indptr = new Int32Array(N + 1);
-  const indices = new Int32Array(5 * N);
-  const data = dtype === "float64" ? new Float64Array(5 * N) : new Float32Array(5 * N);
-  let k = 0;
-  for (let i = 0; i < n; i++) {
-    for (let j = 0; j < n; j++) {
-      const r = i * n + j;
-      const put = (c: number, v: number) => {
-        indices[k] = c;
-        data[k++] = v;
-      };
-      if (i > 0) put(r - n, -1);
-      if (j > 0) put(r - 1, -1);
-      put(r, 4);
-      if (j < n - 1) put(r + 1, -1);
-      if (i < n - 1) put(r + n, -1);
-      indptr[r + 1] = k;
-    }
-  }
-  return {
-    shape: [N, N],
-    layout: "shared",
-    nnz: k,
-    indptr: xp.asarray(indptr),
-    indices: xp.asarray(indices.slice(0, k)),
-    data: xp.asarray(data.slice(0, k)),
-  };
+  return poisson5(n, dtype).toCsrData();
 }
 
 function randomVec(dtype: "float64" | "float32", seed: number): CpuArray {
@@ -60,32 +33,6 @@ function randomVec(dtype: "float64" | "float32", seed: number): CpuArray {
 const A64 = poisson2d("float64"), A32 = poisson2d("float32");
 const x64 = randomVec("float64", 1), y64 = randomVec("float64", 2);
 const x32 = randomVec("float32", 1), y32 = randomVec("float32", 2);
-let out64 = xp.zeros([N]);
-let out32 = xp.zeros([N], { dtype: "float32" });
-
-Deno.bench({
-  name: "csrMatvec f64 (512² Poisson, donated out)",
-  group: "spmv",
-  baseline: true,
-  fn() {
-    out64 = xp.csrMatvec(A64, x64, out64);
-  },
-});
-Deno.bench({
-  name: "csrMatvec f64 (512² Poisson, fresh out)",
-  group: "spmv",
-  fn() {
-    xp.csrMatvec(A64, x64);
-  },
-});
-Deno.bench({
-  name: "csrMatvec f32 (512² Poisson, donated out)",
-  group: "spmv",
-  fn() {
-    out32 = xp.csrMatvec(A32, x32, out32);
-  },
-});
-
 let sink = 0;
 Deno.bench({
   name: "vecdot f64 262144",
