@@ -683,6 +683,9 @@ export interface CgKernelResult<A extends ArrayObject> {
 export interface SolverHooks<A extends ArrayObject> {
   /** Fused conjugate gradients on a shared-pattern CSR operator, optionally Jacobi-preconditioned. */
   cg?(problem: CgKernelProblem<A>): Promise<CgKernelResult<A>> | null;
+  /** The same, synchronously (used by `cgSync`; only for backends that compute on the host or
+   * can wait for their device). */
+  cgSync?(problem: CgKernelProblem<A>): CgKernelResult<A> | null;
 }
 
 /**

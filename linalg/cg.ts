@@ -3,7 +3,7 @@
  *
  * @module
  */
-import type { ArrayObject, CsrData } from "../array_api/types.ts";
+import type { ArrayObject, CgKernelProblem, CgKernelResult, CsrData } from "../array_api/types.ts";
 import { defineFused, runFused } from "../array_api/fuse.ts";
 import { checkMaxiter, checkTolerance, type PreparedSystem, prepareSystem } from "./_prepare.ts";
 import { DiagonalOperator } from "./diagonal_operator.ts";
@@ -171,8 +171,9 @@ export function cg<T extends AnyOperatorInput>(
  * {@linkcode cg}, synchronously: the same arguments, options, semantics and result, returned
  * directly instead of in a promise (for CPU users, and for `tf.customGrad`, whose forward and
  * backward functions must be synchronous). Host readbacks use `xp.toHostSync`, so the convergence
- * check runs after every iteration. A backend's whole-loop fast path
- * (`xp.solvers.cg`, which is asynchronous) is not used: the portable loop runs instead.
+ * check runs after every iteration. A backend's synchronous whole-loop fast path
+ * (`xp.solvers.cgSync`; the CPU backend has one) runs where `cg` would use `xp.solvers.cg`;
+ * elsewhere the portable loop runs.
  *
  * A namespace without `toHostSync` (WebGPU, which must wait for the device) is a `TypeError`
  * pointing to {@linkcode cg}; so is a `callback` that returns a promise.
@@ -215,10 +216,11 @@ function* cgSteps<A extends ArrayObject>(
     xp.dispose(...sys.finite.map((f) => f.ok));
     return { x: sys.x, ...emptyStats(nSys), ...(options.history ? { residualHistory: [] } : {}) };
   }
-  // A backend's fused whole-loop CG (capability hook), when it accepts this problem. The hook
-  // returns a promise: a synchronous solve runs the portable loop instead.
-  const fast = sync ? null : fastPath(sys, A, options, rtol, atol, maxiter);
-  if (fast) return yield* fastPathDone<SolveResult<A>, A>(fast);
+  // A backend's fused whole-loop CG (capability hook), when it accepts this problem:
+  // `solvers.cg` (a promise) for cg, `solvers.cgSync` (a result) for cgSync.
+  const fast = fastPath(sys, A, options, rtol, atol, maxiter, sync);
+  if (fast instanceof Promise) return yield* fastPathDone<SolveResult<A>, A>(fast);
+  if (fast) return fast;
 
   // Compaction (see _compaction.ts) needs the whole batch in one axis; callbacks and history
   // are defined on the full batch, so they turn it off.
@@ -386,8 +388,12 @@ function fastPath<A extends ArrayObject>(
   rtol: number,
   atol: number,
   maxiter: number,
-): Promise<SolveResult<A>> | null {
-  const hook = sys.xp.solvers?.cg;
+  sync: boolean,
+): Promise<SolveResult<A>> | SolveResult<A> | null {
+  const solvers = sys.xp.solvers;
+  const hook:
+    | ((p: CgKernelProblem<A>) => Promise<CgKernelResult<A>> | CgKernelResult<A> | null)
+    | undefined = sync ? solvers?.cgSync?.bind(solvers) : solvers?.cg?.bind(solvers);
   if (!hook || options.callback) return null;
   const csr = Ain as Partial<CsrLikeInput<A>> | null;
   if (
@@ -403,7 +409,7 @@ function fastPath<A extends ArrayObject>(
     minv = (Min as DiagonalOperator<A>).diag;
     if (minv.__array_namespace__() !== sys.xp) return null;
   }
-  const res = hook.call(sys.xp.solvers, {
+  const res = hook({
     a: csr.toCsrData(),
     indptrHost: csr.indptr,
     indicesHost: csr.indices,
@@ -431,6 +437,10 @@ function fastPath<A extends ArrayObject>(
   });
   if (!res) return null;
   const release = () => sys.xp.dispose(sys.x, ...sys.finite.map((f) => f.ok));
+  if (!(res instanceof Promise)) {
+    release();
+    return res;
+  }
   return res.then((r) => {
     release();
     return r;

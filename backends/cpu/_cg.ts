@@ -415,10 +415,37 @@ function dominantLength(runs: Runs): number {
   return best;
 }
 
-/** The `solvers.cg` hook of the CPU namespace (null for problems it does not handle). */
+/** The `solvers.cg` hook of the CPU namespace (null for problems it does not handle). Long
+ * solves yield to the event loop now and then. */
 export function cpuCg(
   problem: CgKernelProblem<CpuArray>,
 ): Promise<CgKernelResult<CpuArray>> | null {
+  const steps = cgSteps(problem);
+  if (!steps) return null;
+  return (async () => {
+    for (;;) {
+      const s = steps.next();
+      if (s.done) return s.value;
+      await Promise.resolve(); // let other work interleave on long solves
+    }
+  })();
+}
+
+/** The `solvers.cgSync` hook: {@linkcode cpuCg} run to the end at once. */
+export function cpuCgSync(problem: CgKernelProblem<CpuArray>): CgKernelResult<CpuArray> | null {
+  const steps = cgSteps(problem);
+  if (!steps) return null;
+  for (;;) {
+    const s = steps.next();
+    if (s.done) return s.value;
+  }
+}
+
+/** The solve as a generator that yields where an async caller may let other work run (null
+ * for problems the fused loop does not handle). */
+function cgSteps(
+  problem: CgKernelProblem<CpuArray>,
+): Generator<void, CgKernelResult<CpuArray>, void> | null {
   const { a, b, x0, minv } = problem;
   if (a.layout !== "shared") return null;
   const raw = (a.data as CpuArray).data;
@@ -442,7 +469,7 @@ export function cpuCg(
   return solve(problem, data, f32, n, nSys, mv, minvShared, x0 ? (x0.data as F) : null);
 }
 
-async function solve(
+function* solve(
   problem: CgKernelProblem<CpuArray>,
   data: F,
   f32: boolean,
@@ -451,7 +478,7 @@ async function solve(
   mv: F | null,
   minvShared: boolean,
   x0: F | null,
-): Promise<CgKernelResult<CpuArray>> {
+): Generator<void, CgKernelResult<CpuArray>, void> {
   for (const f of problem.finite) {
     const bad = (f.ok as CpuArray).data.findIndex((v) => v === 0);
     if (bad >= 0) {
@@ -610,7 +637,7 @@ async function solve(
       while (k > 0 && its < problem.maxiter) {
         its++;
         k = iterate(one, k);
-        if (its % 1024 === 0) await Promise.resolve(); // let other work interleave
+        if (its % 1024 === 0) yield; // let other work interleave
       }
       if (its > it) it = its;
     }
@@ -620,7 +647,7 @@ async function solve(
     it++;
     nl = iterate(live, nl);
     if (problem.onProgress && (nl === 0 || it % 8 === 0)) report(it);
-    if (it % 64 === 0) await Promise.resolve(); // let other work interleave on long solves
+    if (it % 64 === 0) yield; // let other work interleave on long solves
   }
   if (problem.onProgress && it % 8 !== 0 && nl > 0) report(it);
 

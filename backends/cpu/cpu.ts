@@ -79,7 +79,7 @@ import {
 } from "./_linalg.ts";
 import { fuseCpu } from "./_fuse.ts";
 import { csrMatmat, csrMatvec } from "./_csr.ts";
-import { cpuCg } from "./_cg.ts";
+import { cpuCg, cpuCgSync } from "./_cg.ts";
 
 /**
  * The type of {@linkcode cpu}: the standard namespace over {@linkcode CpuArray}, with the
@@ -319,5 +319,7 @@ export const cpu: CpuNamespace = {
   solvers: {
     cg: (problem: CgKernelProblem<CpuArray>): Promise<CgKernelResult<CpuArray>> | null =>
       cpuCg(problem),
+    cgSync: (problem: CgKernelProblem<CpuArray>): CgKernelResult<CpuArray> | null =>
+      cpuCgSync(problem),
   },
 };
