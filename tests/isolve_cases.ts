@@ -82,10 +82,16 @@ export function isolveCases<A extends ArrayObject>(
     /** The atol case's smallest tolerance (default: 1e-5 in float32): below float32
      * accuracy a solver may run to maxiter, which a slow backend cannot afford. */
     atolMinTol?: number;
+    /** The backend's float32 reductions and products round like NumPy's (default true: the
+     * CPU backend, whose float32 runs match SciPy's bit for bit). With false (WebGPU: other
+     * summation order, FMA) float32 outcomes that are not determined at float32 resolution
+     * are checked by the rounding-aware rules of {@linkcode isolveCases} instead. */
+    numpyRounding?: boolean;
   } = {},
 ): ParityCase[] {
   const fx = isolveFixture();
   const cases: ParityCase[] = [];
+  const roundingAware = opts.numpyRounding === false;
   const add = (name: string, fn: () => Promise<void>) => cases.push({ name, fn });
 
   for (const s of solvers) {
@@ -102,14 +108,30 @@ export function isolveCases<A extends ArrayObject>(
       const dense = caseDense(c.A);
       const bh = decode(c.b);
       const nonconv = c.nonconvergence.includes(s.name);
+      const noisy = roundingAware && !f64; // float32 on a backend not rounding like NumPy
+      const twin64 = f64 ? undefined : fx.cases.find((k) => k.name === c.name.replace(/-F$/, ""));
+      // the reported residual is computed in the working precision: allow its rounding error
+      // (~eps·(‖A‖‖x‖ + ‖b‖), large when ‖x‖ is) on top of a relative 1e-3
+      const checkResidualNorm = (got: number, res: number, x: Float64Array, bv: Float64Array) => {
+        const eps = f64 ? 2 ** -52 : 2 ** -23;
+        const slackR = 8 * eps * (norm2(dense) * norm2(x) + norm2(bv));
+        check(
+          Math.abs(got - res) <= 1e-3 * res + slackR,
+          `residualNorm ${got} vs ${res} (allowed ${1e-3 * res + slackR})`,
+        );
+      };
       add(`${c.name}/${s.name}/converge`, async () => {
         const r0 = ref.converge;
-        const r = await s.solve(A(), b(), {
-          ...tolOpts(r0.rtol!),
-          x0: xp.zeros([c.n], { dtype: c.dtype }),
-        });
-        const x = await hostOf(xp, r.x as A);
-        const res = hostResidual(dense, c.n, c.n, bh, x);
+        const solveFor = async (bv: Float64Array) => {
+          const r = await s.solve(A(), xp.asarray(bv, { dtype: c.dtype }), {
+            ...tolOpts(r0.rtol!),
+            x0: xp.zeros([c.n], { dtype: c.dtype }),
+          });
+          const x = await hostOf(xp, r.x as A);
+          return { r, x, res: hostResidual(dense, c.n, c.n, bv, x) };
+        };
+        let bRef = bh;
+        let { r, x, res } = await solveFor(bRef);
         if (nonconv) {
           check(r.info[0] !== 0, `expected non-convergence, got info 0`);
           if (r0.info < 0) {
@@ -125,8 +147,25 @@ export function isolveCases<A extends ArrayObject>(
           );
           return;
         }
+        if (noisy && r.info[0] > 0 && r0.info === 0) {
+          // Rounding probe. Ill-conditioned float32 runs can stagnate or not depending on the
+          // last bit of rounding (rand-sym-pd-F, cond 4e3, tfqmr: SciPy's own float32 tfqmr
+          // hits maxiter on 2 of 30 right-hand sides perturbed by ≤1e-7 relative, and the GPU
+          // on b but on none of b·(1 + k·2⁻²²), k = 1..19). Scaling b by 1 + 2⁻²² leaves the
+          // problem unchanged but every rounding different: a bug fails this run as well, which
+          // must pass every check below against the scaled b.
+          const bp = Float64Array.from(bh, (v) => Math.fround(v * (1 + 2 ** -22)));
+          const p = await solveFor(bp);
+          console.log(
+            `${c.name}/${s.name}/converge: info ${r.info[0]} where SciPy's float32 converged ` +
+              `(float32 outcome decided by rounding on this backend); checking the run on ` +
+              `b·(1 + 2⁻²²) instead: info ${p.r.info[0]} after ${p.r.iterations[0]} its`,
+          );
+          ({ r, x, res } = p);
+          bRef = bp;
+        }
         check(r.info[0] === 0, `info ${r.info[0]} (SciPy ${r0.info}) after ${r.iterations[0]} its`);
-        check(res <= norm2(bh) * r0.rtol! * 1.0001, `residual ${res} > rtol·‖b‖`);
+        check(res <= norm2(bRef) * r0.rtol! * 1.0001, `residual ${res} > rtol·‖b‖`);
         if (r0.info !== 0) return; // we converged where SciPy did not: no count to compare
         const slack = f64
           ? Math.max(2 + (s.iterSlack ?? 0), 0.05 * r0.iterations)
@@ -135,20 +174,14 @@ export function isolveCases<A extends ArrayObject>(
           Math.abs(r.iterations[0] - r0.iterations) <= slack,
           `iterations ${r.iterations[0]} vs SciPy ${r0.iterations}`,
         );
-        // the reported residual is computed in the working precision: allow its rounding error
-        // (~eps·(‖A‖‖x‖ + ‖b‖), large when ‖x‖ is) on top of a relative 1e-3
-        const eps = f64 ? 2 ** -52 : 2 ** -23;
-        const slackR = 8 * eps * (norm2(dense) * norm2(x) + norm2(bh));
-        check(
-          Math.abs(r.residualNorm[0] - res) <= 1e-3 * res + slackR,
-          `residualNorm ${r.residualNorm[0]} vs ${res} (allowed ${1e-3 * res + slackR})`,
-        );
+        checkResidualNorm(r.residualNorm[0], res, x, bRef);
       });
       for (const key of ["maxiter1", "maxiter3"] as const) {
         const rk = ref[key];
         if (!rk) continue;
         const maxiter = key === "maxiter1" ? 1 : 3;
-        add(`${c.name}/${s.name}/${key}`, async () => {
+        const name = `${c.name}/${s.name}/${key}`;
+        add(name, async () => {
           const r = await s.solve(A(), b(), {
             ...tolOpts(1e-12),
             maxiter,
@@ -157,11 +190,38 @@ export function isolveCases<A extends ArrayObject>(
           if (key === "maxiter1") {
             check(r.info[0] === 1 || rk.info !== 1, `maxiter=1 gave info ${r.info[0]}`);
           }
-          check(r.info[0] === rk.info, `info ${r.info[0]} vs SciPy ${rk.info}`);
           const x = await hostOf(xp, r.x as A);
+          const res = hostResidual(dense, c.n, c.n, bh, x);
+          const infos = [0, maxiter];
+          if (
+            noisy && r.info[0] !== rk.info && infos.includes(r.info[0]) &&
+            infos.includes(rk.info) && res <= c.n * 2 ** -23 * (norm2(dense) * norm2(x) + norm2(bh))
+          ) {
+            // rtol 1e-12 is below float32 resolution: "converged" means the float32 residual
+            // rounded to (almost) zero, which the summation order decides once x is accurate to
+            // float32's backward error (γₙ(‖A‖‖x‖ + ‖b‖)), as ours is
+            console.log(
+              `${name}: info ${r.info[0]} vs SciPy ${rk.info} not compared: ‖b − A x‖ = ` +
+                `${res.toExponential(2)} is at float32 rounding level, where meeting ` +
+                `rtol 1e-12 depends on the summation order`,
+            );
+          } else check(r.info[0] === rk.info, `info ${r.info[0]} vs SciPy ${rk.info}`);
           const d = relDiff(x, decode(rk.x));
           const f32Tol = s.f32Relax?.includes("iterates") ? 2e-2 : 2e-3;
-          check(d <= (f64 ? 1e-8 : f32Tol), `iterate after ${maxiter} differs from SciPy by ${d}`);
+          const tol = f64 ? 1e-8 : f32Tol;
+          const ref64 = f64 ? undefined : twin64?.runs[s.name]?.[key];
+          const spread = ref64 ? relDiff(decode(rk.x), decode(ref64.x)) : 0;
+          if (noisy && d > tol && spread > tol) {
+            // the iterate is not determined at float32 precision: SciPy's own float32 and
+            // float64 iterates differ by more than the tolerance (bicgstab on rand-diag-F: 1.6)
+            console.log(
+              `${name}: iterate not compared (differs by ${d.toExponential(2)}; SciPy's ` +
+                `float32 and float64 iterates differ by ${spread.toExponential(2)} > ${tol})`,
+            );
+            checkResidualNorm(r.residualNorm[0], res, x, bh);
+            return;
+          }
+          check(d <= tol, `iterate after ${maxiter} differs from SciPy by ${d}`);
         });
       }
       if (ref.x0Mb && s.mb !== false) {
