@@ -1,6 +1,6 @@
 // Shared system preparation for every solver: namespace resolution, operator wrapping, shape and
 // dtype checks, batch broadcasting, x0 / M handling, tolerance validation.
-import { isNdarrayLike } from "../backends/cpu/_ndarray_interop.ts";
+import { ndarrayInto } from "../backends/cpu/_ndarray_interop.ts";
 import type { ArrayNamespace, ArrayObject, FloatDType, Shape } from "../array_api/types.ts";
 import { isFloatDType } from "../array_api/dtypes.ts";
 import { broadcastShapes, fmtShape, shapeSize } from "../array_api/shapes.ts";
@@ -117,13 +117,9 @@ export function toArray<A extends ArrayObject>(
     // deno-lint-ignore no-explicit-any
     return xp.asarray(v as any, { dtype });
   }
-  if (isNdarrayLike(v)) {
-    // an `ndarray`-package array or numjs NdArray: read on the host through its strides
-    const host = cpu.asarray(v as never, { dtype: dtype as never });
-    return (xp as unknown) === cpu
-      ? host as unknown as A
-      : xp.reshape(xp.asarray(host.data, { dtype }), host.shape);
-  }
+  // an `ndarray`-package array or numjs NdArray: read on the host through its strides
+  const nd = ndarrayInto(v, xp, dtype, label);
+  if (nd) return nd;
   throw new TypeError(`${label}: ${name} must be an array, got ${describe(v)}`);
 }
 

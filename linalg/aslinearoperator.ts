@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { isNdarrayLike } from "../backends/cpu/_ndarray_interop.ts";
+import { ndarrayInto } from "../backends/cpu/_ndarray_interop.ts";
 import type { ArrayNamespace, ArrayObject, DType, NestedSequence } from "../array_api/types.ts";
 import { isArrayObject } from "../array_api/namespace_of.ts";
 import { cpu, type CpuArray } from "../backends/cpu/mod.ts";
@@ -97,15 +97,14 @@ export function aslinearoperator<A extends ArrayObject>(
   if (A instanceof LinearOperator) return A as LinearOperator<A>;
   if (isArrayObject(A)) return new MatrixOperator(A as A, options);
   if (Array.isArray(A)) return new MatrixOperator(A as NestedSequence, options);
-  if (isNdarrayLike(A)) {
-    // an `ndarray`-package array or a numjs NdArray: a dense matrix, read through its strides
-    const host = cpu.asarray(A as never, { dtype: options.dtype as never });
-    const xp = options.xp ?? (cpu as unknown as ArrayNamespace<A>);
-    const m = (xp as unknown) === cpu
-      ? host as unknown as A
-      : xp.reshape(xp.asarray(host.data, { dtype: host.dtype }), host.shape);
-    return new MatrixOperator(m, options);
-  }
+  // an `ndarray`-package array or a numjs NdArray: a dense matrix, read through its strides
+  const nd = ndarrayInto(
+    A,
+    options.xp ?? (cpu as unknown as ArrayNamespace<A>),
+    options.dtype,
+    "aslinearoperator",
+  );
+  if (nd) return new MatrixOperator(nd, options);
   if (isOperatorLike(A)) {
     const xp = options.xp ?? (cpu as unknown as ArrayNamespace<A>);
     return new LinearOperator(operatorLikeOptions(A as OperatorLike<A>, xp));

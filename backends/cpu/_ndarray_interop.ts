@@ -11,7 +11,14 @@
  *
  * @module
  */
-import type { HostArray, Shape } from "../../array_api/types.ts";
+import type {
+  ArrayNamespace,
+  ArrayObject,
+  DType,
+  HostArray,
+  Shape,
+} from "../../array_api/types.ts";
+import { optDType } from "./_util.ts";
 import { fmtShape, shapeSize } from "../../array_api/shapes.ts";
 import { isArrayObject } from "../../array_api/namespace_of.ts";
 import { CpuArray } from "./cpu_array.ts";
@@ -280,4 +287,21 @@ function forEachAddress(
       idx[a] = 0;
     }
   }
+}
+
+/**
+ * Reads an `ndarray`-package array or numjs `NdArray` on the host (through its strides) and
+ * returns it as an array of `xp` — the CPU array itself when `xp` is the CPU namespace, a copy
+ * in `xp` otherwise — or `null` when `obj` is neither (solver inputs and `aslinearoperator`).
+ */
+export function ndarrayInto<A extends ArrayObject>(
+  obj: unknown,
+  xp: ArrayNamespace<A>,
+  dtype: DType | undefined,
+  fn: string,
+): A | null {
+  const host = fromNdarrayLike(obj, optDType(dtype, fn), undefined, fn);
+  if (!host) return null;
+  if ((host.__array_namespace__() as unknown) === xp) return host as unknown as A;
+  return xp.reshape(xp.asarray(host.data, { dtype: host.dtype }), host.shape);
 }
